@@ -1,0 +1,53 @@
+"""Finish the rendered project: drop the files of disabled options, write .flaskenv, show next steps."""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
+
+# (answer, value that disables it, paths owned by that option). Options add rows here.
+OPTION_FILES = ()
+
+
+def paths_to_prune(answers, option_files=OPTION_FILES):
+    return [
+        path
+        for option, disabled_value, paths in option_files
+        if answers.get(option) == disabled_value
+        for path in paths
+    ]
+
+
+def prune(root, paths):
+    for relative in paths:
+        path = root / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def write_flaskenv(root, package):
+    (root / ".flaskenv").write_text(f"FLASK_APP={package}\nFLASK_DEBUG=1\n", encoding="utf-8")
+
+
+def next_steps(answers):
+    return "\n".join([
+        f"Created {answers['project_slug']}. Next:",
+        f"    cd {answers['project_slug']}",
+        '    python -m pip install -e ".[test]"',
+        "    flask run          # then: tox",
+    ])
+
+
+def main(answers, root=Path.cwd()):
+    prune(root, paths_to_prune(answers))
+    write_flaskenv(root, answers["__package"])
+    print(next_steps(answers), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(ANSWERS))

@@ -1,0 +1,7 @@
+"""{{ cookiecutter.__name_str }}: a Flask microservice."""
+
+__version__ = "{{ cookiecutter.version }}"
+
+from .app import create_app  # noqa: E402  (views read __version__ while importing)
+
+__all__ = ["create_app", "__version__"]

@@ -1,0 +1,21 @@
+"""The application factory: read it top to bottom to know the whole service."""
+
+from flask import Flask
+
+from .config import load_config
+from .errors import register_error_handlers
+from .log import init_logging
+from .request_id import init_request_id
+from .views import BLUEPRINTS
+
+
+def create_app(config=None):
+    """Build a new, independent application; ``config`` overrides every other source."""
+    app = Flask(__package__, static_folder=None)
+    load_config(app, config)
+    init_logging(app)
+    init_request_id(app)
+    register_error_handlers(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    return app

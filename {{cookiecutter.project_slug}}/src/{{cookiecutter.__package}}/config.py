@@ -1,0 +1,55 @@
+"""Configuration: defaults, then a TOML file, then FLASK_* variables, then the caller's mapping."""
+
+import os
+import tomllib
+
+SETTINGS_VARIABLE = "{{ cookiecutter.__env_prefix }}_SETTINGS"
+
+DEFAULTS = {
+    "SERVICE_NAME": "{{ cookiecutter.__name_str }}",
+    "LOG_LEVEL": "INFO",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SECRET_KEY": None,
+}
+
+# Settings without a safe default: startup stops when one is missing outside debug and testing.
+REQUIRED_IN_PRODUCTION = ("SECRET_KEY",)
+
+
+class ConfigError(SystemExit):
+    """A configuration problem that stops startup with a one-line message."""
+
+    def __init__(self, message):
+        super().__init__(f"configuration error: {message}")
+
+
+def load_config(app, config=None):
+    app.config.from_mapping(DEFAULTS)
+    load_settings_file(app)
+    app.config.from_prefixed_env()
+    if config is not None:
+        app.config.from_mapping(config)
+    check_required(app)
+
+
+def load_settings_file(app):
+    path = os.environ.get(SETTINGS_VARIABLE)
+    if not path:
+        return
+    try:
+        app.config.from_file(os.path.abspath(path), load=tomllib.load, text=False)
+    except OSError as error:
+        raise ConfigError(f"{SETTINGS_VARIABLE}={path} cannot be read: {error.strerror}")
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{SETTINGS_VARIABLE}={path} is not valid TOML: {error}")
+
+
+def check_required(app):
+    if app.debug or app.testing:
+        return
+    for name in REQUIRED_IN_PRODUCTION:
+        if not app.config.get(name):
+            raise ConfigError(
+                f"{name} is required in production: set FLASK_{name} "
+                f"or {name} in the file named by {SETTINGS_VARIABLE}"
+            )

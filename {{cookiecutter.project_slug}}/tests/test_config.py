@@ -1,0 +1,65 @@
+import pytest
+
+from {{ cookiecutter.__package }} import create_app
+from {{ cookiecutter.__package }}.config import DEFAULTS, SETTINGS_VARIABLE
+
+
+@pytest.fixture
+def settings_file(tmp_path, monkeypatch):
+    path = tmp_path / "settings.toml"
+    monkeypatch.setenv(SETTINGS_VARIABLE, str(path))
+    return path
+
+
+def test_defaults_apply_when_nothing_else_is_set():
+    app = create_app({"TESTING": True})
+    assert app.config["SERVICE_NAME"] == DEFAULTS["SERVICE_NAME"]
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+def test_each_source_overrides_the_one_before(settings_file, monkeypatch):
+    settings_file.write_text(
+        'SERVICE_NAME = "from-file"\nLOG_LEVEL = "WARNING"\nSECRET_KEY = "file-secret"\n'
+        'lowercase_is_ignored = true\n'
+    )
+    monkeypatch.setenv("FLASK_LOG_LEVEL", "ERROR")
+    monkeypatch.setenv("FLASK_SERVICE_NAME", "from-env")
+    app = create_app({"SERVICE_NAME": "from-mapping"})
+    assert app.config["SECRET_KEY"] == "file-secret"
+    assert app.config["LOG_LEVEL"] == "ERROR"
+    assert app.config["SERVICE_NAME"] == "from-mapping"
+    assert "lowercase_is_ignored" not in app.config
+
+
+def test_environment_values_are_parsed_as_json(monkeypatch):
+    monkeypatch.setenv("FLASK_MAX_CONTENT_LENGTH", "2048")
+    assert create_app({"TESTING": True}).config["MAX_CONTENT_LENGTH"] == 2048
+
+
+def test_missing_production_setting_stops_startup_naming_it():
+    with pytest.raises(SystemExit) as stopped:
+        create_app()
+    message = str(stopped.value)
+    assert "SECRET_KEY" in message and "FLASK_SECRET_KEY" in message
+    assert "\n" not in message
+
+
+def test_production_starts_when_required_settings_are_present(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", "not-empty")
+    app = create_app()
+    assert not app.debug and not app.testing
+
+
+def test_debug_does_not_require_production_settings():
+    assert create_app({"DEBUG": True}).debug
+
+
+def test_unreadable_settings_file_is_one_line_error(settings_file):
+    with pytest.raises(SystemExit, match=f"{SETTINGS_VARIABLE}=.*cannot be read"):
+        create_app({"TESTING": True})
+
+
+def test_invalid_toml_is_one_line_error(settings_file):
+    settings_file.write_text("SERVICE_NAME = \n")
+    with pytest.raises(SystemExit, match="is not valid TOML"):
+        create_app({"TESTING": True})

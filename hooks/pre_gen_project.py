@@ -4,6 +4,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
 
@@ -24,13 +25,24 @@ VERSION = re.compile(
     rf"({NUMBER}!)?{NUMBER}(\.{NUMBER})*((a|b|rc){NUMBER})?(\.post{NUMBER})?(\.dev{NUMBER})?"
 )
 TEXT_FIELDS = {"project_name": 100, "description": 300, "author_name": 100}
+# Control characters, line breaks, surrogates and unassigned code points break one-line
+# strings in TOML, YAML and Python; bidirectional overrides disguise source code.
+UNWANTED_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Zl", "Zp"})
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def unwanted_character(value):
+    return next((c for c in value if unicodedata.category(c) in UNWANTED_CATEGORIES
+                 or c in BIDI_CONTROLS), None)
 
 
 def text_problem(field, value, limit):
     if not value.strip():
         return f"{field} is empty: give it a value, e.g. {field}='My Service'"
-    if not value.isprintable():
-        return f"{field} must be one line of printable text (no newlines or control characters)"
+    bad = unwanted_character(value)
+    if bad is not None:
+        return (f"{field} contains U+{ord(bad):04X}: use one line of printable text, "
+                "without line breaks or control characters")
     if len(value) > limit:
         return f"{field} is {len(value)} characters long: keep it to {limit} at most"
     return None

@@ -1,0 +1,54 @@
+"""The template's options as data: every value each can take, and which combinations are refused.
+
+The combination matrix in test_combinations.py is computed from this table, so a new option is
+one new row here (and its files in post_gen_project.OPTION_FILES).
+"""
+
+import itertools
+
+from allpairspy import AllPairs
+
+OPTIONS = {
+    "license": ["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-or-later", "Proprietary"],
+    "python_min": ["3.11", "3.12", "3.13"],
+}
+
+# The value that switches each boolean or choice option fully on and fully off.
+ALL_ON = {}
+ALL_OFF = {}
+
+# (predicate over an answers dict, the pre-gen message it must produce)
+UNSUPPORTED = []
+
+
+def unsupported_reason(combo):
+    for predicate, message in UNSUPPORTED:
+        if predicate(combo):
+            return message
+    return None
+
+
+def pairwise():
+    names = list(OPTIONS)
+    if len(names) < 2:
+        return [dict(zip(names, values)) for values in itertools.product(*OPTIONS.values())]
+
+    def allowed(row):
+        return unsupported_reason(dict(zip(names, row))) is None
+
+    return [dict(zip(names, row)) for row in AllPairs(list(OPTIONS.values()), filter_func=allowed)]
+
+
+def supported_combinations():
+    """Every value at least once, every pair of values, all on and all off; no duplicates."""
+    first = {name: values[0] for name, values in OPTIONS.items()}
+    candidates = pairwise() + [{**first, **ALL_ON}, {**first, **ALL_OFF}]
+    unique = []
+    for combo in candidates:
+        if combo not in unique and unsupported_reason(combo) is None:
+            unique.append(combo)
+    return unique
+
+
+def combination_id(combo):
+    return "-".join(f"{name}={value}" for name, value in combo.items())

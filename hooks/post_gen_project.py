@@ -7,15 +7,16 @@ from pathlib import Path
 
 ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
 
-# (answer, value that disables it, paths owned by that option). Options add rows here.
+# (answer, the value that keeps them, paths). A row's paths are removed unless the answer has
+# that value: ("use_docker", True, [...]) for a yes/no option, ("ci", "github", [...]) for a choice.
 OPTION_FILES = ()
 
 
 def paths_to_prune(answers, option_files=OPTION_FILES):
     return [
         path
-        for option, disabled_value, paths in option_files
-        if answers.get(option) == disabled_value
+        for option, keep_when, paths in option_files
+        if answers.get(option) != keep_when
         for path in paths
     ]
 

@@ -17,13 +17,13 @@ OPTIONS = {
 ALL_ON = {}
 ALL_OFF = {}
 
-# (predicate over an answers dict, the pre-gen message it must produce)
+# (answers that pre-gen must refuse together, part of the message it gives)
 UNSUPPORTED = []
 
 
 def unsupported_reason(combo):
-    for predicate, message in UNSUPPORTED:
-        if predicate(combo):
+    for answers, message in UNSUPPORTED:
+        if all(name in combo and combo[name] == value for name, value in answers.items()):
             return message
     return None
 

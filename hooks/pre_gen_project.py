@@ -24,6 +24,8 @@ NUMBER = r"(0|[1-9][0-9]*)"
 VERSION = re.compile(
     rf"({NUMBER}!)?{NUMBER}(\.{NUMBER})*((a|b|rc){NUMBER})?(\.post{NUMBER})?(\.dev{NUMBER})?"
 )
+# Soft keywords of every supported Python, whichever interpreter runs this hook.
+SOFT_KEYWORDS = frozenset({"_", "case", "match", "type"})
 TEXT_FIELDS = {"project_name": 100, "description": 300, "author_name": 100}
 # Control characters, line breaks, surrogates and unassigned code points break one-line
 # strings in TOML, YAML and Python; bidirectional overrides disguise source code.
@@ -60,7 +62,7 @@ def package_problem(package, slug):
     if not package.isidentifier() or not package.isascii():
         return f"package name {package!r} (from project_slug) is not a Python identifier: " + (
             "start the slug with a letter, e.g. 'service-" + slug + "'")
-    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+    if keyword.iskeyword(package) or package in SOFT_KEYWORDS:
         return f"package name {package!r} is a Python keyword: {fix}"
     if package in sys.stdlib_module_names:
         return f"package name {package!r} shadows the standard-library module: {fix}"

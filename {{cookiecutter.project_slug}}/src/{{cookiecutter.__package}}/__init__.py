@@ -1,4 +1,4 @@
-"""{{ cookiecutter.__name_str }}: a Flask microservice."""
+"""The service package: create_app builds the Flask app, __version__ says which one."""
 
 __version__ = "{{ cookiecutter.version }}"
 

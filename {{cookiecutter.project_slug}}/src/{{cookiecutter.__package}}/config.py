@@ -6,7 +6,7 @@ import tomllib
 SETTINGS_VARIABLE = "{{ cookiecutter.__env_prefix }}_SETTINGS"
 
 DEFAULTS = {
-    "SERVICE_NAME": "{{ cookiecutter.__name_str }}",
+    "SERVICE_NAME": "{{ cookiecutter.__name_str }}",{{ cookiecutter.__name_noqa }}
     "LOG_LEVEL": "INFO",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SECRET_KEY": None,

@@ -64,18 +64,25 @@ def upstream():
     server.stop()
 
 
-def make_app(**config):
-    settings = {"TESTING": True, "HTTP_BACKOFF_FACTOR": 0, "HTTP_CONNECT_TIMEOUT": 1,
-                "HTTP_READ_TIMEOUT": 1, **config}
-    return create_app(settings)
+@pytest.fixture
+def make_app():
+    """Apps with fast retries whose sessions are closed after the test."""
+    apps = []
+
+    def make(**config):
+        apps.append(create_app({"TESTING": True, "HTTP_BACKOFF_FACTOR": 0,
+                                "HTTP_CONNECT_TIMEOUT": 1, "HTTP_READ_TIMEOUT": 1, **config}))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.extensions[EXTENSION].close()
 
 
 @pytest.fixture
-def session():
-    app = make_app()
-    with app.app_context():
+def session(make_app):
+    with make_app().app_context():
         yield http_client()
-        http_client().close()
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
@@ -105,14 +112,14 @@ def test_other_errors_are_not_retried(upstream, session):
     assert len(upstream.calls) == 1
 
 
-def test_retries_stop_after_http_retries_with_the_last_answer(upstream):
+def test_retries_stop_after_http_retries_with_the_last_answer(upstream, make_app):
     upstream.script = [503, 503, 503, 200]
     with make_app(HTTP_RETRIES=2).app_context():
         assert http_client().get(upstream.url).status_code == 503
     assert len(upstream.calls) == 3
 
 
-def test_read_timeout_fails_within_its_bound(upstream):
+def test_read_timeout_fails_within_its_bound(upstream, make_app):
     upstream.script = ["hold", "hold"]
     with make_app(HTTP_READ_TIMEOUT=0.2, HTTP_RETRIES=1).app_context():
         started = time.monotonic()
@@ -131,7 +138,7 @@ def test_read_timeout_of_a_post_is_raised_without_a_retry(upstream, session):
     assert len(upstream.calls) == 1
 
 
-def test_request_id_travels_to_the_upstream(upstream):
+def test_request_id_travels_to_the_upstream(upstream, make_app):
     app = make_app()
 
     @app.get("/test/call")
@@ -144,7 +151,7 @@ def test_request_id_travels_to_the_upstream(upstream):
     assert headers["X-Request-ID"] == "trace-7"
 
 
-def test_an_explicit_request_id_header_is_kept(upstream):
+def test_an_explicit_request_id_header_is_kept(upstream, make_app):
     app = make_app()
     with app.test_request_context():
         app.preprocess_request()
@@ -153,11 +160,9 @@ def test_an_explicit_request_id_header_is_kept(upstream):
     assert headers["x-request-id"] == "mine"
 
 
-def test_no_request_id_outside_a_request(upstream, session):
+def test_no_request_id_outside_a_request(upstream, session, make_app):
     session.get(upstream.url)  # in an app context, without a request
-    outside = make_app().extensions[EXTENSION]
-    outside.get(upstream.url)  # without any app context
-    outside.close()
+    make_app().extensions[EXTENSION].get(upstream.url)  # without any app context
     assert [("X-Request-ID" in headers) for _, headers, _ in upstream.calls] == [False, False]
 
 
@@ -168,7 +173,7 @@ def test_connections_are_pooled(upstream, session):
     assert first == second
 
 
-def test_each_app_has_its_own_session():
+def test_each_app_has_its_own_session(make_app):
     first, second = make_app(), make_app()
     with first.app_context():
         session = http_client()
@@ -179,6 +184,6 @@ def test_each_app_has_its_own_session():
 
 @pytest.mark.parametrize("value", [None, 0, -1, "10", True])
 @pytest.mark.parametrize("name", ["HTTP_CONNECT_TIMEOUT", "HTTP_READ_TIMEOUT"])
-def test_timeouts_are_mandatory(name, value):
+def test_timeouts_are_mandatory(name, value, make_app):
     with pytest.raises(SystemExit, match=f"{name} must be a positive number of seconds"):
         make_app(**{name: value})

@@ -1,9 +1,10 @@
 """JWT bearer tokens issued elsewhere, verified here; ``require_scopes`` guards a view.
 
 A token is accepted when its signature verifies with the configured public key (or the key
-its ``kid`` names in the JWKS document), its algorithm is in JWT_ALGORITHMS, and its
-``exp``, ``iss`` and ``aud`` claims are present and right (with JWT_LEEWAY seconds of clock
-skew). Health and readiness stay open: only views wrapped by ``require_scopes`` check tokens.
+its ``kid`` names in the JWKS document), its algorithm is in JWT_ALGORITHMS, its ``exp``,
+``iss``, ``aud`` and ``sub`` claims are present and right, and ``nbf`` (when given) has passed,
+with JWT_LEEWAY seconds of clock skew. Health and readiness stay open: only views wrapped by
+``require_scopes`` check tokens.
 """
 
 import functools

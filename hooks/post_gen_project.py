@@ -1,4 +1,8 @@
+<<<<<<< ours
 """Finish the rendered project: prune disabled options, write .flaskenv, show next steps."""
+=======
+"""Finish the rendered project: drop disabled options' files, write .flaskenv, show next steps."""
+>>>>>>> theirs
 
 import json
 import shutil
@@ -9,7 +13,13 @@ ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
 
 # (answer, the value that keeps them, paths). A row's paths are removed unless the answer has
 # that value: ("use_docker", True, [...]) for a yes/no option, ("ci", "github", [...]) for a choice.
-OPTION_FILES = ()
+SRC = f"src/{ANSWERS['__package']}"
+OPTION_FILES = (
+    ("auth", "jwt", [f"{SRC}/auth.py", f"{SRC}/views/me.py",
+                     "tests/jwt_tokens.py", "tests/test_auth.py", "tests/test_me.py"]),
+    ("use_http_client", True, [f"{SRC}/http_client.py", "tests/test_http_client.py"]),
+    ("use_cors", True, [f"{SRC}/cors.py", "tests/test_cors.py"]),
+)
 
 
 def paths_to_prune(answers, option_files=OPTION_FILES):

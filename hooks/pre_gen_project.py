@@ -13,6 +13,8 @@ RESERVED_PACKAGES = frozenset({
     "blinker", "click", "coverage", "dotenv", "flask", "gunicorn", "itsdangerous", "jinja2",
     "markupsafe", "packaging", "pip", "pluggy", "pytest", "pytest_cov", "pythonjsonlogger",
     "setuptools", "tests", "tomli", "werkzeug", "wheel",
+    # imported by options
+    "cryptography", "flask_cors", "jwt", "requests", "urllib3",
 })
 DISTRIBUTION_NAME = re.compile(r"[a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9]", re.IGNORECASE)
 EMAIL = re.compile(

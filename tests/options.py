@@ -11,11 +11,14 @@ from allpairspy import AllPairs
 OPTIONS = {
     "license": ["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-or-later", "Proprietary"],
     "python_min": ["3.11", "3.12", "3.13"],
+    "auth": ["none", "jwt"],
+    "use_http_client": [False, True],
+    "use_cors": [False, True],
 }
 
 # The value that switches each boolean or choice option fully on and fully off.
-ALL_ON = {}
-ALL_OFF = {}
+ALL_ON = {"auth": "jwt", "use_http_client": True, "use_cors": True}
+ALL_OFF = {"auth": "none", "use_http_client": False, "use_cors": False}
 
 # (answers that pre-gen must refuse together, part of the message it gives)
 UNSUPPORTED = []

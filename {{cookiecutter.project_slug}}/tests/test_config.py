@@ -21,6 +21,10 @@ def test_each_source_overrides_the_one_before(settings_file, monkeypatch):
     settings_file.write_text(
         'SERVICE_NAME = "from-file"\nLOG_LEVEL = "WARNING"\nSECRET_KEY = "file-secret"\n'
         'lowercase_is_ignored = true\n'
+{%- if cookiecutter.auth == "jwt" %}
+        'JWT_ISSUER = "https://issuer.example.com/"\nJWT_AUDIENCE = "https://api.example.com"\n'
+        'JWT_JWKS_URL = "https://issuer.example.com/jwks"\n'
+{%- endif %}
     )
     monkeypatch.setenv("FLASK_LOG_LEVEL", "ERROR")
     monkeypatch.setenv("FLASK_SERVICE_NAME", "from-env")
@@ -46,6 +50,11 @@ def test_missing_production_setting_stops_startup_naming_it():
 
 def test_production_starts_when_required_settings_are_present(monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", "not-empty")
+{%- if cookiecutter.auth == "jwt" %}
+    monkeypatch.setenv("FLASK_JWT_ISSUER", "https://issuer.example.com/")
+    monkeypatch.setenv("FLASK_JWT_AUDIENCE", "https://api.example.com")
+    monkeypatch.setenv("FLASK_JWT_JWKS_URL", "https://issuer.example.com/jwks")
+{%- endif %}
     app = create_app()
     assert not app.debug and not app.testing
 

@@ -2,8 +2,17 @@
 
 from flask import Flask
 
+{% if cookiecutter.auth == "jwt" -%}
+from .auth import init_auth
+{% endif -%}
 from .config import load_config
+{%- if cookiecutter.use_cors %}
+from .cors import init_cors
+{%- endif %}
 from .errors import register_error_handlers
+{%- if cookiecutter.use_http_client %}
+from .http_client import init_http_client
+{%- endif %}
 from .log import init_logging
 from .request_id import init_request_id
 from .views import BLUEPRINTS
@@ -15,6 +24,15 @@ def create_app(config=None):
     load_config(app, config)
     init_logging(app)
     init_request_id(app)
+{%- if cookiecutter.use_cors %}
+    init_cors(app)
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+    init_auth(app)
+{%- endif %}
+{%- if cookiecutter.use_http_client %}
+    init_http_client(app)
+{%- endif %}
     register_error_handlers(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -10,10 +10,39 @@ DEFAULTS = {
     "LOG_LEVEL": "INFO",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SECRET_KEY": None,
+{%- if cookiecutter.auth == "jwt" %}
+    # JWT bearer tokens: issued elsewhere, verified here with a public key or a JWKS URL.
+    "JWT_ISSUER": None,
+    "JWT_AUDIENCE": None,
+    "JWT_ALGORITHMS": ["RS256", "ES256"],
+    "JWT_PUBLIC_KEY": None,
+    "JWT_JWKS_URL": None,
+    "JWT_JWKS_CACHE_SECONDS": 300,
+    "JWT_LEEWAY": 30,
+{%- endif %}
+{%- if cookiecutter.use_http_client %}
+    # Outbound HTTP: timeouts in seconds, retries of idempotent requests on 502, 503 and 504.
+    "HTTP_CONNECT_TIMEOUT": 3.05,
+    "HTTP_READ_TIMEOUT": 10,
+    "HTTP_RETRIES": 3,
+    "HTTP_BACKOFF_FACTOR": 0.5,
+    "HTTP_POOL_SIZE": 10,
+{%- endif %}
+{%- if cookiecutter.use_cors %}
+    # Origins allowed to call the service from a browser; empty means none.
+    "CORS_ORIGINS": [],
+{%- endif %}
 }
 
 # Settings without a safe default: startup stops when one is missing outside debug and testing.
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY",)
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY",
+{%- if cookiecutter.auth == "jwt" %}
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    # and JWT_PUBLIC_KEY or JWT_JWKS_URL: auth.init_auth checks that one of them is set
+{%- endif %}
+)
 
 
 class ConfigError(SystemExit):

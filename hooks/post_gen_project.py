@@ -1,8 +1,4 @@
-<<<<<<< ours
 """Finish the rendered project: prune disabled options, write .flaskenv, show next steps."""
-=======
-"""Finish the rendered project: drop disabled options' files, write .flaskenv, show next steps."""
->>>>>>> theirs
 
 import json
 import shutil

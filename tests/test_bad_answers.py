@@ -50,13 +50,8 @@ def assert_refused(cookies, capfd, tmp_path, answers, message):
     assert len(stderr_lines) == 1 and message in stderr_lines[0], stderr_lines
     # pytest-cookies renders into tmp_path/cookies/bakeNN: each must still be empty.
     bake_dirs = list((tmp_path / "cookies").iterdir())
-<<<<<<< ours
     leftovers = [path for bake_dir in bake_dirs for path in bake_dir.iterdir()]
     assert bake_dirs and not leftovers, f"left behind: {leftovers}"
-=======
-    left = [p for d in bake_dirs for p in d.iterdir()]
-    assert bake_dirs and not left, f"something was left behind: {left}"
->>>>>>> theirs
 
 
 @pytest.mark.parametrize("case", BAD_ANSWERS, ids=answers_id)

@@ -9,7 +9,13 @@ ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
 
 # (answer, the value that keeps them, paths). A row's paths are removed unless the answer has
 # that value: ("use_docker", True, [...]) for a yes/no option, ("ci", "github", [...]) for a choice.
-OPTION_FILES = ()
+OPTION_FILES = (
+    ("use_docker", True, ["Dockerfile", ".dockerignore", "compose.yaml"]),
+    ("use_kubernetes", True, ["deploy"]),
+    ("ci", "github", [".github"]),
+    ("ci", "gitlab", [".gitlab-ci.yml"]),
+    ("use_metrics", True, ["src/{{ cookiecutter.__package }}/metrics.py", "tests/test_metrics.py"]),
+)
 
 
 def paths_to_prune(answers, option_files=OPTION_FILES):

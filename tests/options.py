@@ -11,14 +11,20 @@ from allpairspy import AllPairs
 OPTIONS = {
     "license": ["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-or-later", "Proprietary"],
     "python_min": ["3.11", "3.12", "3.13"],
+    "use_docker": [True, False],
+    "use_kubernetes": [False, True],
+    "ci": ["github", "gitlab", "none"],
+    "use_metrics": [True, False],
 }
 
 # The value that switches each boolean or choice option fully on and fully off.
-ALL_ON = {}
-ALL_OFF = {}
+ALL_ON = {"use_docker": True, "use_kubernetes": True, "ci": "github", "use_metrics": True}
+ALL_OFF = {"use_docker": False, "use_kubernetes": False, "ci": "none", "use_metrics": False}
 
 # (answers that pre-gen must refuse together, part of the message it gives)
-UNSUPPORTED = []
+UNSUPPORTED = [
+    ({"use_kubernetes": True, "use_docker": False}, "use_kubernetes needs use_docker"),
+]
 
 
 def unsupported_reason(combo):

@@ -5,6 +5,9 @@ from flask import Flask
 from .config import load_config
 from .errors import register_error_handlers
 from .log import init_logging
+{%- if cookiecutter.use_metrics %}
+from .metrics import init_metrics
+{%- endif %}
 from .request_id import init_request_id
 from .views import BLUEPRINTS
 
@@ -16,6 +19,9 @@ def create_app(config=None):
     init_logging(app)
     init_request_id(app)
     register_error_handlers(app)
+{%- if cookiecutter.use_metrics %}
+    init_metrics(app)
+{%- endif %}
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -10,6 +10,10 @@ DEFAULTS = {
     "LOG_LEVEL": "INFO",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SECRET_KEY": None,
+{%- if cookiecutter.use_metrics %}
+    # Routes that /metrics does not count; FLASK_METRICS_IGNORED_ROUTES='[]' counts every one.
+    "METRICS_IGNORED_ROUTES": ["/healthz", "/readyz", "/metrics"],
+{%- endif %}
 }
 
 # Settings without a safe default: startup stops when one is missing outside debug and testing.

@@ -70,7 +70,7 @@ def package_problem(package, slug):
 
 
 def options_problem(answers):
-    if answers["use_kubernetes"] and not answers["use_docker"]:
+    if answers.get("use_kubernetes") and not answers.get("use_docker"):
         return ("use_kubernetes needs use_docker: the manifests in deploy/ run the image the "
                 "Dockerfile builds; answer use_docker=yes or use_kubernetes=no")
     return None

@@ -15,6 +15,11 @@ OPTION_FILES = (
                      "tests/jwt_tokens.py", "tests/test_auth.py", "tests/test_me.py"]),
     ("use_http_client", True, [f"{SRC}/http_client.py", "tests/test_http_client.py"]),
     ("use_cors", True, [f"{SRC}/cors.py", "tests/test_cors.py"]),
+    ("use_docker", True, ["Dockerfile", ".dockerignore", "compose.yaml"]),
+    ("use_kubernetes", True, ["deploy"]),
+    ("ci", "github", [".github"]),
+    ("ci", "gitlab", [".gitlab-ci.yml"]),
+    ("use_metrics", True, [f"{SRC}/metrics.py", "tests/test_metrics.py"]),
 )
 
 

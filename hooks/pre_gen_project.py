@@ -11,8 +11,8 @@ ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
 # Distributions a generated service imports; a package of the same name would shadow them.
 RESERVED_PACKAGES = frozenset({
     "blinker", "click", "coverage", "dotenv", "flask", "gunicorn", "itsdangerous", "jinja2",
-    "markupsafe", "packaging", "pip", "pluggy", "pytest", "pytest_cov", "pythonjsonlogger",
-    "setuptools", "tests", "tomli", "werkzeug", "wheel",
+    "markupsafe", "packaging", "pip", "pluggy", "prometheus_client", "pytest", "pytest_cov",
+    "pythonjsonlogger", "setuptools", "tests", "tomli", "werkzeug", "wheel",
     # imported by options
     "cryptography", "flask_cors", "jwt", "requests", "urllib3",
 })
@@ -73,6 +73,13 @@ def package_problem(package, slug):
     return None
 
 
+def options_problem(answers):
+    if answers.get("use_kubernetes") and not answers.get("use_docker"):
+        return ("use_kubernetes needs use_docker: the manifests in deploy/ run the image the "
+                "Dockerfile builds; answer use_docker=yes or use_kubernetes=no")
+    return None
+
+
 def first_problem(answers):
     for field, limit in TEXT_FIELDS.items():
         problem = text_problem(field, answers[field], limit)
@@ -87,6 +94,7 @@ def first_problem(answers):
         lambda: None if VERSION.fullmatch(answers["version"]) else (
             f"version {answers['version']!r} is not a normalised PEP 440 version: "
             "use e.g. 0.1.0, 1.0.0rc1 or 2.0.0.dev1"),
+        lambda: options_problem(answers),
     )
     for check in checks:
         problem = check()

@@ -4,6 +4,7 @@ import configparser
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -62,7 +63,8 @@ def assert_every_file_parses(project):
 
 
 def assert_flake8_clean(project):
-    result = subprocess.run([sys.executable, "-m", "flake8", "src", "tests", "setup.py"],
+    result = subprocess.run([sys.executable, "-m", "flake8", "src", "tests", "setup.py",
+                             "gunicorn.conf.py"],
                             cwd=project, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -78,8 +80,78 @@ def assert_generated_tests_pass(project):
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 
+def tool(name):
+    """A command installed beside this interpreter (the test env), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else (shutil.which(name) or name)
+
+
+def assert_tool_passes(project, *command):
+    result = subprocess.run([tool(command[0]), *command[1:]], cwd=project, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, (f"{' '.join(command)} failed:\n"
+                                    + result.stdout[-4000:] + result.stderr[-2000:])
+
+
+def assert_production_files_are_valid(project):
+    """Linters and schemas for each option's files, offline; an absent file is not checked."""
+    project = Path(project)
+    if (project / "Dockerfile").exists():
+        assert_tool_passes(project, "hadolint", "--no-color", "--failure-threshold", "style",
+                           "Dockerfile")
+    schemas = [("compose.yaml", "vendor.compose-spec"),
+               (".github/dependabot.yml", "vendor.dependabot"),
+               (".gitlab-ci.yml", "vendor.gitlab-ci")]
+    schemas += [(str(path.relative_to(project)), "vendor.github-workflows")
+                for path in sorted(project.glob(".github/workflows/*.yml"))]
+    for relative, schema in schemas:
+        if (project / relative).exists():
+            assert_tool_passes(project, "check-jsonschema", "--builtin-schema", schema, relative)
+    if (project / ".github").exists():
+        assert_tool_passes(project, "zizmor", "--offline", "--persona=pedantic", "--no-progress",
+                           ".")
+    manifests = sorted(str(path.relative_to(project)) for path in project.glob("deploy/*.yaml"))
+    if manifests:
+        assert_tool_passes(project, "kubernetes-validate", "--strict", *manifests)
+
+
+# Files each option adds, and words that no other file may contain when the option is off.
+OPTION_TRACES = {
+    ("use_docker", True): (["Dockerfile", ".dockerignore", "compose.yaml"],
+                           r"docker|compose\.yaml|hadolint"),
+    ("use_kubernetes", True): (["deploy/deployment.yaml"], r"kubernetes|kubectl|deploy/"),
+    ("ci", "github"): ([".github/workflows/ci.yml", ".github/dependabot.yml"],
+                       r"github|dependabot"),
+    ("ci", "gitlab"): ([".gitlab-ci.yml"], r"gitlab"),
+    ("use_metrics", True): (["src/*/metrics.py", "tests/test_metrics.py"],
+                            r"prometheus|[/_.]metrics|metrics[_.]"),
+}
+
+
+def assert_options_leave_no_trace(project, options):
+    """An enabled option has its files; a disabled one has no file, line or word left."""
+    project = Path(project)
+    for (name, value), (paths, words) in OPTION_TRACES.items():
+        if name not in options:
+            continue
+        enabled = options[name] == value
+        for pattern in paths:
+            found = list(project.glob(pattern))
+            assert bool(found) == enabled, f"{name}={options[name]}: {pattern} present={found}"
+        if enabled:
+            continue
+        trace = re.compile(words, re.IGNORECASE)
+        for path in project_files(project):
+            relative = str(path.relative_to(project))
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                found = trace.search(line) or trace.search(relative)
+                assert found is None, (f"{name}={options[name]} but {relative}:{number} "
+                                       f"mentions {found.group()!r}: {line.strip()}")
+
+
 def assert_project_is_sound(project, answers=None):
     assert_nothing_unrendered(project, answers)
     assert_every_file_parses(project)
     assert_flake8_clean(project)
+    assert_production_files_are_valid(project)
     assert_generated_tests_pass(project)

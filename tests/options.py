@@ -11,17 +11,25 @@ from allpairspy import AllPairs
 OPTIONS = {
     "license": ["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-or-later", "Proprietary"],
     "python_min": ["3.11", "3.12", "3.13"],
+    "use_docker": [True, False],
+    "use_kubernetes": [False, True],
+    "ci": ["github", "gitlab", "none"],
+    "use_metrics": [True, False],
     "auth": ["none", "jwt"],
     "use_http_client": [False, True],
     "use_cors": [False, True],
 }
 
 # The value that switches each boolean or choice option fully on and fully off.
-ALL_ON = {"auth": "jwt", "use_http_client": True, "use_cors": True}
-ALL_OFF = {"auth": "none", "use_http_client": False, "use_cors": False}
+ALL_ON = {"use_docker": True, "use_kubernetes": True, "ci": "github", "use_metrics": True,
+          "auth": "jwt", "use_http_client": True, "use_cors": True}
+ALL_OFF = {"use_docker": False, "use_kubernetes": False, "ci": "none", "use_metrics": False,
+           "auth": "none", "use_http_client": False, "use_cors": False}
 
 # (answers that pre-gen must refuse together, part of the message it gives)
-UNSUPPORTED = []
+UNSUPPORTED = [
+    ({"use_kubernetes": True, "use_docker": False}, "use_kubernetes needs use_docker"),
+]
 
 
 def unsupported_reason(combo):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from .checks import assert_project_is_sound
+from .checks import assert_options_leave_no_trace, assert_project_is_sound
 from .conftest import bake_ok
 from .options import OPTIONS, combination_id, supported_combinations, unsupported_reason
 
@@ -26,4 +26,6 @@ def test_matrix_covers_every_value_and_every_pair():
 
 @pytest.mark.parametrize("combo", COMBINATIONS, ids=combination_id)
 def test_combination_renders_a_sound_project(cookies, combo):
-    assert_project_is_sound(bake_ok(cookies, **combo))
+    project = bake_ok(cookies, **combo)
+    assert_options_leave_no_trace(project, combo)
+    assert_project_is_sound(project)

@@ -14,6 +14,9 @@ from .errors import register_error_handlers
 from .http_client import init_http_client
 {%- endif %}
 from .log import init_logging
+{%- if cookiecutter.use_metrics %}
+from .metrics import init_metrics
+{%- endif %}
 from .request_id import init_request_id
 from .views import BLUEPRINTS
 
@@ -34,6 +37,9 @@ def create_app(config=None):
     init_http_client(app)
 {%- endif %}
     register_error_handlers(app)
+{%- if cookiecutter.use_metrics %}
+    init_metrics(app)
+{%- endif %}
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

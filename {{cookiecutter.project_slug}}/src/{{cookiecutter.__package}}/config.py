@@ -32,6 +32,10 @@ DEFAULTS = {
     # Origins allowed to call the service from a browser; empty means none.
     "CORS_ORIGINS": [],
 {%- endif %}
+{%- if cookiecutter.use_metrics %}
+    # Routes that /metrics does not count; FLASK_METRICS_IGNORED_ROUTES='[]' counts every one.
+    "METRICS_IGNORED_ROUTES": ["/healthz", "/readyz", "/metrics"],
+{%- endif %}
 }
 
 # Settings without a safe default: startup stops when one is missing outside debug and testing.

@@ -8,6 +8,7 @@ from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
 JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
+JSON_RENAMED = {"levelname": "level", "asctime": "time"}
 READABLE_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
 
 
@@ -19,14 +20,28 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class AccessLogRequestIdFilter(logging.Filter):
+    """Stamps the X-Request-ID of the response on gunicorn's access log records."""
+
+    def filter(self, record):
+        atoms = record.args if isinstance(record.args, dict) else {}
+        record.request_id = atoms.get("{x-request-id}o")
+        return True
+
+
 class ServiceHandler(logging.StreamHandler):
     """Marks the handler this module installs, so a second create_app replaces it."""
+
+
+def json_formatter():
+    """The JSON shape of every log line; gunicorn.conf.py uses it for gunicorn's own logs."""
+    return JsonFormatter(JSON_FORMAT, rename_fields=JSON_RENAMED)
 
 
 def make_formatter(debug):
     if debug:
         return logging.Formatter(READABLE_FORMAT)
-    return JsonFormatter(JSON_FORMAT, rename_fields={"levelname": "level", "asctime": "time"})
+    return json_formatter()
 
 
 def init_logging(app):

@@ -1,0 +1,66 @@
+"""Prometheus metrics: requests and their latency by method, route template and status.
+
+GET /metrics answers in the Prometheus text format. Under gunicorn (PROMETHEUS_MULTIPROC_DIR set
+by gunicorn.conf.py) every worker writes its own files and /metrics adds up all of them.
+"""
+
+import os
+import time
+
+from flask import Response, current_app, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+EXTENSION = "metrics"
+LABELS = ("method", "route", "status")
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Requests that match no route are labelled with this, never with their raw path.
+UNMATCHED = "<unmatched>"
+
+
+class Metrics:
+    """The metrics of one app, in a registry of its own."""
+
+    def __init__(self):
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("http_requests", "HTTP requests answered", LABELS,
+                                registry=self.registry)
+        self.latency = Histogram("http_request_duration_seconds", "Time to answer a request",
+                                 LABELS, registry=self.registry)
+
+    def exposition(self):
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
+
+
+def start_timer():
+    g.metrics_started = time.perf_counter()
+
+
+def observe_request(response):
+    route = request.url_rule.rule if request.url_rule else UNMATCHED
+    if route in current_app.config["METRICS_IGNORED_ROUTES"]:
+        return response
+    method = request.method if request.method in KNOWN_METHODS else "OTHER"
+    labels = (method, route, str(response.status_code))
+    elapsed = time.perf_counter() - g.get("metrics_started", time.perf_counter())
+    metrics = current_app.extensions[EXTENSION]
+    metrics.requests.labels(*labels).inc()
+    metrics.latency.labels(*labels).observe(elapsed)
+    return response
+
+
+def metrics_view():
+    body = current_app.extensions[EXTENSION].exposition()
+    return Response(body, content_type=CONTENT_TYPE_LATEST)
+
+
+def init_metrics(app):
+    app.extensions[EXTENSION] = Metrics()
+    app.before_request(start_timer)
+    app.after_request(observe_request)
+    app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])

@@ -1,0 +1,134 @@
+import os
+import re
+import runpy
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from prometheus_client import values
+from prometheus_client.parser import text_string_to_metric_families
+
+from {{ cookiecutter.__package }} import create_app
+from {{ cookiecutter.__package }}.metrics import LABELS, UNMATCHED
+
+CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+
+
+@pytest.fixture(autouse=True)
+def single_process(monkeypatch):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")
+
+
+@pytest.fixture
+def app(app):
+    @app.get("/test/items/<int:item_id>")
+    def item(item_id):
+        return {"id": item_id}
+
+    return app
+
+
+def samples(client, name="http_requests_total"):
+    """{(method, route, status): value} of one sample name, read from GET /metrics."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    found = {}
+    for family in text_string_to_metric_families(response.get_data(as_text=True)):
+        for sample in family.samples:
+            if sample.name == name:
+                found[tuple(sample.labels[label] for label in LABELS)] = sample.value
+    return found
+
+
+def test_metrics_are_in_prometheus_text_format(client):
+    response = client.get("/metrics")
+    assert response.mimetype == "text/plain"
+    text = response.get_data(as_text=True)
+    assert re.search(r"^# TYPE http_requests(_total)? counter$", text, re.MULTILINE)
+    assert "# TYPE http_request_duration_seconds histogram" in text
+
+
+def test_requests_are_counted_by_method_route_template_and_status(client):
+    client.get("/test/items/1")
+    client.get("/test/items/2")
+    client.get("/")
+    assert samples(client) == {("GET", "/test/items/<int:item_id>", "200"): 2,
+                               ("GET", "/", "200"): 1}
+
+
+def test_latency_is_a_histogram_with_the_same_labels(client):
+    client.get("/")
+    assert samples(client, "http_request_duration_seconds_count") == {("GET", "/", "200"): 1}
+    [total] = samples(client, "http_request_duration_seconds_sum").values()
+    assert total >= 0
+
+
+def test_unmatched_requests_never_use_the_raw_path(client):
+    client.get("/no/such/path")
+    assert samples(client) == {("GET", UNMATCHED, "404"): 1}
+    assert "/no/such/path" not in client.get("/metrics").get_data(as_text=True)
+
+
+def test_unknown_methods_share_one_label(client):
+    assert client.open("/", method="BREW").status_code == 405
+    assert samples(client) == {("OTHER", UNMATCHED, "405"): 1}
+
+
+def test_health_and_metrics_are_not_counted_by_default(client):
+    for path in ("/healthz", "/readyz", "/metrics"):
+        assert client.get(path).status_code == 200
+    assert samples(client) == {}
+
+
+def test_ignored_routes_are_configurable():
+    client = create_app({"TESTING": True, "METRICS_IGNORED_ROUTES": []}).test_client()
+    client.get("/healthz")
+    client.get("/metrics")
+    assert samples(client) == {("GET", "/healthz", "200"): 1, ("GET", "/metrics", "200"): 1}
+
+
+def test_each_app_counts_its_own_requests():
+    first = create_app({"TESTING": True}).test_client()
+    second = create_app({"TESTING": True}).test_client()
+    first.get("/")
+    assert samples(first) == {("GET", "/", "200"): 1}
+    assert samples(second) == {}
+
+
+def test_under_gunicorn_metrics_add_up_the_files_of_every_worker(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    for pid, count in ((101, 2), (102, 3)):
+        worker_value = values.MultiProcessValue(process_identifier=lambda pid=pid: pid)
+        value = worker_value("counter", "http_requests", "http_requests_total", LABELS,
+                             ("GET", "/", "200"), "HTTP requests answered")
+        value.inc(count)
+        value._file.close()
+    assert samples(client) == {("GET", "/", "200"): 5}
+
+
+def test_gunicorn_settings_prepare_an_empty_metrics_directory(monkeypatch, tmp_path):
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "counter_1.db").write_bytes(b"stale")
+    (given / "notes.txt").write_text("kept")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
+    runpy.run_path(str(CONF))
+    assert sorted(p.name for p in given.iterdir()) == ["notes.txt"]
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(given)
+
+
+def test_gunicorn_settings_make_a_metrics_directory_when_none_is_given(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    runpy.run_path(str(CONF))
+    made = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    assert made.parent == tmp_path and made.is_dir() and not list(made.iterdir())
+
+
+def test_a_dead_worker_is_marked(monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    child_exit = runpy.run_path(str(CONF))["child_exit"]
+    (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
+    (tmp_path / "counter_4242.db").write_bytes(b"")
+    child_exit(None, SimpleNamespace(pid=4242))
+    assert [p.name for p in tmp_path.iterdir()] == ["counter_4242.db"]

@@ -22,7 +22,16 @@ def test_two_apps_are_independent():
 
 
 def test_blueprints_are_registered_in_order(app):
-    assert list(app.blueprints) == ["home", "health"]
+    assert list(app.blueprints) == [
+        "home",
+        "health",
+{%- if cookiecutter.database == 'sqlalchemy' %}
+        "items",
+{%- endif %}
+{%- if cookiecutter.use_openapi %}
+        "openapi",
+{%- endif %}
+    ]
 
 
 def test_there_are_no_static_files(app):

@@ -3,6 +3,9 @@
 from flask import Flask
 
 from .config import load_config
+{%- if cookiecutter.database == 'sqlalchemy' %}
+from .db import init_db
+{%- endif %}
 from .errors import register_error_handlers
 from .log import init_logging
 from .request_id import init_request_id
@@ -16,6 +19,9 @@ def create_app(config=None):
     init_logging(app)
     init_request_id(app)
     register_error_handlers(app)
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    init_db(app)
+{%- endif %}
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -10,6 +10,10 @@ DEFAULTS = {
     "LOG_LEVEL": "INFO",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SECRET_KEY": None,
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    # A relative SQLite path lives in the instance folder; any SQLAlchemy URL works.
+    "SQLALCHEMY_DATABASE_URI": "sqlite:///{{ cookiecutter.__package }}.sqlite",
+{%- endif %}
 }
 
 # Settings without a safe default: startup stops when one is missing outside debug and testing.

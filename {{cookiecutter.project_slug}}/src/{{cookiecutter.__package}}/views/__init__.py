@@ -1,5 +1,20 @@
 """The blueprints of the service, registered in this order."""
 
 from . import health, home
+{%- if cookiecutter.database == 'sqlalchemy' %}
+from . import items
+{%- endif %}
+{%- if cookiecutter.use_openapi %}
+from . import openapi
+{%- endif %}
 
-BLUEPRINTS = (home.bp, health.bp)
+BLUEPRINTS = (
+    home.bp,
+    health.bp,
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    items.bp,
+{%- endif %}
+{%- if cookiecutter.use_openapi %}
+    openapi.bp,
+{%- endif %}
+)

@@ -9,7 +9,17 @@ ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
 
 # (answer, the value that keeps them, paths). A row's paths are removed unless the answer has
 # that value: ("use_docker", True, [...]) for a yes/no option, ("ci", "github", [...]) for a choice.
-OPTION_FILES = ()
+PACKAGE = f"src/{ANSWERS['__package']}"
+OPTION_FILES = (
+    ("use_openapi", True, [
+        f"{PACKAGE}/openapi.yaml", f"{PACKAGE}/views/openapi.py", "tests/test_openapi.py",
+    ]),
+    ("database", "sqlalchemy", [
+        f"{PACKAGE}/db.py", f"{PACKAGE}/models.py", f"{PACKAGE}/views/items.py",
+        f"{PACKAGE}/migrations", "tests/test_db.py", "tests/test_items.py",
+        "tests/test_migrations.py",
+    ]),
+)
 
 
 def paths_to_prune(answers, option_files=OPTION_FILES):

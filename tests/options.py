@@ -11,11 +11,13 @@ from allpairspy import AllPairs
 OPTIONS = {
     "license": ["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-or-later", "Proprietary"],
     "python_min": ["3.11", "3.12", "3.13"],
+    "use_openapi": [True, False],
+    "database": ["none", "sqlalchemy"],
 }
 
 # The value that switches each boolean or choice option fully on and fully off.
-ALL_ON = {}
-ALL_OFF = {}
+ALL_ON = {"use_openapi": True, "database": "sqlalchemy"}
+ALL_OFF = {"use_openapi": False, "database": "none"}
 
 # (answers that pre-gen must refuse together, part of the message it gives)
 UNSUPPORTED = []

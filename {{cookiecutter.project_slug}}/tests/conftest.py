@@ -39,7 +39,12 @@ def tables(app):
 
 @pytest.fixture
 def app():
-    return create_app({"TESTING": True})
+    app = create_app({"TESTING": True})
+    yield app
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections now, not when garbage collected
+{%- endif %}
 
 
 @pytest.fixture

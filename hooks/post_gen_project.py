@@ -1,4 +1,4 @@
-"""Finish the rendered project: drop the files of disabled options, write .flaskenv, show next steps."""
+"""Finish the rendered project: drop disabled options' files, write .flaskenv, show next steps."""
 
 import json
 import shutil

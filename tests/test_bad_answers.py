@@ -42,11 +42,13 @@ def assert_refused(cookies, capfd, tmp_path, answers, message):
     result = cookies.bake(extra_context=answers, template=str(TEMPLATE))
     assert isinstance(result.exception, FailedHookException), repr(result.exception)
     assert result.exit_code != 0
-    stderr_lines = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error:")]
+    stderr_lines = [line for line in capfd.readouterr().err.splitlines()
+                    if line.startswith("error:")]
     assert len(stderr_lines) == 1 and message in stderr_lines[0], stderr_lines
     # pytest-cookies renders into tmp_path/cookies/bakeNN: each must still be empty.
     bake_dirs = list((tmp_path / "cookies").iterdir())
-    assert bake_dirs and not [p for d in bake_dirs for p in d.iterdir()], "something was left behind"
+    left = [p for d in bake_dirs for p in d.iterdir()]
+    assert bake_dirs and not left, f"something was left behind: {left}"
 
 
 @pytest.mark.parametrize("case", BAD_ANSWERS, ids=answers_id)

@@ -13,6 +13,8 @@ RESERVED_PACKAGES = frozenset({
     "blinker", "click", "coverage", "dotenv", "flask", "gunicorn", "itsdangerous", "jinja2",
     "markupsafe", "packaging", "pip", "pluggy", "pytest", "pytest_cov", "pythonjsonlogger",
     "setuptools", "tests", "tomli", "werkzeug", "wheel",
+    "alembic", "flask_migrate", "flask_sqlalchemy", "openapi_core", "openapi_spec_validator",
+    "psycopg", "sqlalchemy", "yaml",
 })
 DISTRIBUTION_NAME = re.compile(r"[a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9]", re.IGNORECASE)
 EMAIL = re.compile(

@@ -10,6 +10,11 @@ def test_database_url_comes_from_config(app, database_url):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == database_url
 
 
+def test_pooled_connections_are_checked_before_use(app):
+    with app.app_context():
+        assert db.engine.pool._pre_ping
+
+
 def test_default_is_a_sqlite_file_in_the_instance_folder(monkeypatch, tmp_path):
     instance = tmp_path / "instance"
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))

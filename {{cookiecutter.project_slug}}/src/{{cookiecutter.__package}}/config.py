@@ -13,6 +13,8 @@ DEFAULTS = {
 {%- if cookiecutter.database == 'sqlalchemy' %}
     # A relative SQLite path lives in the instance folder; any SQLAlchemy URL works.
     "SQLALCHEMY_DATABASE_URI": "sqlite:///{{ cookiecutter.__package }}.sqlite",
+    # Test pooled connections before use, so a restarted database costs no failed request.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 {%- endif %}
 }
 

@@ -70,6 +70,7 @@ def test_delete_removes_the_item(client):
     ({"name": "ok", "description": None}, {"description": "must be a string"}),
     ({"name": "ok", "description": "x" * 1001},
      {"description": "must be at most 1000 characters long"}),
+    ({"name": "nul\x00"}, {"name": "must not contain NUL characters"}),
     ({"name": "ok", "colour": "red"}, {"colour": "is not a field of an item"}),
     ([], {"body": "must be a JSON object"}),
     ("null", {"body": "must be a JSON object"}),

@@ -30,6 +30,8 @@ def field_errors(body, partial):
             errors[name] = "must be a string"
         elif len(value) > limit:
             errors[name] = f"must be at most {limit} characters long"
+        elif "\x00" in value:
+            errors[name] = "must not contain NUL characters"  # PostgreSQL cannot store them
         elif name == "name" and name in body and not value.strip():
             errors[name] = "must not be blank"
     return errors

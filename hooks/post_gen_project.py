@@ -20,6 +20,14 @@ OPTION_FILES = (
     ("ci", "github", [".github"]),
     ("ci", "gitlab", [".gitlab-ci.yml"]),
     ("use_metrics", True, [f"{SRC}/metrics.py", "tests/test_metrics.py"]),
+    ("use_openapi", True, [
+        f"{SRC}/openapi.yaml", f"{SRC}/views/openapi.py", "tests/test_openapi.py",
+    ]),
+    ("database", "sqlalchemy", [
+        f"{SRC}/db.py", f"{SRC}/models.py", f"{SRC}/views/items.py",
+        f"{SRC}/migrations", "tests/test_db.py", "tests/test_items.py",
+        "tests/test_migrations.py",
+    ]),
 )
 
 

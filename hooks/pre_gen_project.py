@@ -15,6 +15,8 @@ RESERVED_PACKAGES = frozenset({
     "pythonjsonlogger", "setuptools", "tests", "tomli", "werkzeug", "wheel",
     # imported by options
     "cryptography", "flask_cors", "jwt", "requests", "urllib3",
+    "alembic", "flask_migrate", "flask_sqlalchemy", "openapi_core", "openapi_spec_validator",
+    "psycopg", "sqlalchemy", "yaml",
 })
 DISTRIBUTION_NAME = re.compile(r"[a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9]", re.IGNORECASE)
 EMAIL = re.compile(

@@ -69,10 +69,11 @@ def assert_flake8_clean(project):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def assert_generated_tests_pass(project):
+def assert_generated_tests_pass(project, **extra_env):
     """The generated suite, with its 100% coverage floor, in this interpreter against src/."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "COV_CORE"))}
-    env["PYTHONPATH"] = str(Path(project) / "src")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("FLASK_", "COV_CORE")) and k != "TEST_DATABASE_URL"}
+    env.update(extra_env, PYTHONPATH=str(Path(project) / "src"))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov",
          "--cov-report=term-missing"],

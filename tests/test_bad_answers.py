@@ -23,6 +23,8 @@ BAD_ANSWERS = [
     ({"project_slug": "requests"}, "shadows a package the service imports"),
     ({"project_slug": "flask_cors"}, "shadows a package the service imports"),
     ({"project_slug": "prometheus-client"}, "shadows a package the service imports"),
+    ({"project_slug": "sqlalchemy"}, "shadows a package the service imports"),
+    ({"project_slug": "yaml"}, "shadows a package the service imports"),
     ({"project_name": "Ünïcode", "project_slug": "ünïcode"}, "is not a valid distribution name"),
     ({"author_email": "not-an-email"}, "is not an email address"),
     ({"author_email": "a@b"}, "is not an email address"),

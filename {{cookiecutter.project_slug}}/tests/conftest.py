@@ -4,6 +4,9 @@ import pytest
 
 from {{ cookiecutter.__package }} import create_app
 from {{ cookiecutter.__package }}.config import SETTINGS_VARIABLE
+{%- if cookiecutter.database == 'sqlalchemy' %}
+from {{ cookiecutter.__package }}.db import db
+{%- endif %}
 
 
 @pytest.fixture(autouse=True)
@@ -12,11 +15,36 @@ def clean_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith("FLASK_") or name == SETTINGS_VARIABLE:
             monkeypatch.delenv(name)
+{%- if cookiecutter.database == 'sqlalchemy' %}
+
+
+@pytest.fixture(autouse=True)
+def database_url(clean_environment, monkeypatch, tmp_path):
+    """Every app in the tests uses TEST_DATABASE_URL, or else a new SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", url)
+    return url
+
+
+@pytest.fixture
+def tables(app):
+    """The models' tables, created for one test and dropped after it."""
+    with app.app_context():
+        db.create_all()
+        yield
+        db.session.remove()
+        db.drop_all()
+{%- endif %}
 
 
 @pytest.fixture
 def app():
-    return create_app({"TESTING": True})
+    app = create_app({"TESTING": True})
+    yield app
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections now, not when garbage collected
+{%- endif %}
 
 
 @pytest.fixture

@@ -28,6 +28,12 @@ def test_blueprints_are_registered_in_order(app):
 {%- if cookiecutter.auth == "jwt" %}
         "me",
 {%- endif %}
+{%- if cookiecutter.database == 'sqlalchemy' %}
+        "items",
+{%- endif %}
+{%- if cookiecutter.use_openapi %}
+        "openapi",
+{%- endif %}
     ]
 
 

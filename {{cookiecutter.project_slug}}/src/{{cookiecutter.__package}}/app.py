@@ -9,6 +9,9 @@ from .config import load_config
 {%- if cookiecutter.use_cors %}
 from .cors import init_cors
 {%- endif %}
+{%- if cookiecutter.database == 'sqlalchemy' %}
+from .db import init_db
+{%- endif %}
 from .errors import register_error_handlers
 {%- if cookiecutter.use_http_client %}
 from .http_client import init_http_client
@@ -39,6 +42,9 @@ def create_app(config=None):
     register_error_handlers(app)
 {%- if cookiecutter.use_metrics %}
     init_metrics(app)
+{%- endif %}
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    init_db(app)
 {%- endif %}
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

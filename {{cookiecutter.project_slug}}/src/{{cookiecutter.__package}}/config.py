@@ -36,6 +36,12 @@ DEFAULTS = {
     # Routes that /metrics does not count; FLASK_METRICS_IGNORED_ROUTES='[]' counts every one.
     "METRICS_IGNORED_ROUTES": ["/healthz", "/readyz", "/metrics"],
 {%- endif %}
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    # A relative SQLite path lives in the instance folder; any SQLAlchemy URL works.
+    "SQLALCHEMY_DATABASE_URI": "sqlite:///{{ cookiecutter.__package }}.sqlite",
+    # Test pooled connections before use, so a restarted database costs no failed request.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+{%- endif %}
 }
 
 # Settings without a safe default: startup stops when one is missing outside debug and testing.

@@ -116,23 +116,41 @@ def assert_production_files_are_valid(project):
         assert_tool_passes(project, "kubernetes-validate", "--strict", *manifests)
 
 
-# Files each option adds, and words that no other file may contain when the option is off.
+# Files each option adds, and the words no other file may contain when the option is off.
+# .cookiecutter.json is exempt: it records every answer, including the options that are off.
 OPTION_TRACES = {
     ("use_docker", True): (["Dockerfile", ".dockerignore", "compose.yaml"],
-                           r"docker|compose\.yaml|hadolint"),
-    ("use_kubernetes", True): (["deploy/deployment.yaml"], r"kubernetes|kubectl|deploy/"),
+                           re.compile(r"docker|compose\.yaml|hadolint", re.IGNORECASE)),
+    ("use_kubernetes", True): (["deploy/deployment.yaml"],
+                               re.compile(r"kubernetes|kubectl|deploy/", re.IGNORECASE)),
     ("ci", "github"): ([".github/workflows/ci.yml", ".github/dependabot.yml"],
-                       r"github|dependabot"),
-    ("ci", "gitlab"): ([".gitlab-ci.yml"], r"gitlab"),
+                       re.compile(r"github|dependabot", re.IGNORECASE)),
+    ("ci", "gitlab"): ([".gitlab-ci.yml"], re.compile(r"gitlab", re.IGNORECASE)),
     ("use_metrics", True): (["src/*/metrics.py", "tests/test_metrics.py"],
-                            r"prometheus|[/_.]metrics|metrics[_.]"),
+                            re.compile(r"prometheus|[/_.]metrics|metrics[_.]", re.IGNORECASE)),
+    ("auth", "jwt"): (["src/*/auth.py", "src/*/views/me.py", "tests/jwt_tokens.py",
+                       "tests/test_auth.py", "tests/test_me.py"],
+                      re.compile(r"jwt|bearer|init_auth|require_scopes|/me\b", re.IGNORECASE)),
+    ("use_http_client", True): (["src/*/http_client.py", "tests/test_http_client.py"],
+                                re.compile(r"http_client|HTTP_[A-Z]+|requests>=|import requests"
+                                           r"|urllib3")),
+    ("use_cors", True): (["src/*/cors.py", "tests/test_cors.py"],
+                         re.compile(r"\bcors|flask.cors", re.IGNORECASE)),
+    ("use_openapi", True): (["src/*/openapi.yaml", "src/*/views/openapi.py",
+                             "tests/test_openapi.py"],
+                            re.compile(r"openapi|pyyaml|import yaml", re.IGNORECASE)),
+    ("database", "sqlalchemy"): (["src/*/db.py", "src/*/models.py", "src/*/views/items.py",
+                                  "src/*/migrations/env.py", "tests/test_items.py"],
+                                 re.compile(r"sqlalchemy|flask.migrate|migrations|/items|psycopg"
+                                            r"|TEST_DATABASE_URL", re.IGNORECASE)),
 }
+TRACE_EXEMPT = {".cookiecutter.json"}
 
 
 def assert_options_leave_no_trace(project, options):
     """An enabled option has its files; a disabled one has no file, line or word left."""
     project = Path(project)
-    for (name, value), (paths, words) in OPTION_TRACES.items():
+    for (name, value), (paths, trace) in OPTION_TRACES.items():
         if name not in options:
             continue
         enabled = options[name] == value
@@ -141,9 +159,10 @@ def assert_options_leave_no_trace(project, options):
             assert bool(found) == enabled, f"{name}={options[name]}: {pattern} present={found}"
         if enabled:
             continue
-        trace = re.compile(words, re.IGNORECASE)
         for path in project_files(project):
             relative = str(path.relative_to(project))
+            if relative in TRACE_EXEMPT:
+                continue
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
                 found = trace.search(line) or trace.search(relative)
                 assert found is None, (f"{name}={options[name]} but {relative}:{number} "

@@ -18,3 +18,21 @@ def bake_ok(cookies, **answers):
 @pytest.fixture(scope="session")
 def default_project(cookies_session):
     return bake_ok(cookies_session)
+
+
+def production_env(answers):
+    """The settings a production start needs with these answers, none of them a real secret."""
+    env = {"FLASK_SECRET_KEY": "test-only-not-a-secret"}
+    if answers.get("auth") == "jwt":
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        public_key = ec.generate_private_key(ec.SECP256R1()).public_key()
+        env.update({
+            "FLASK_JWT_ISSUER": "https://issuer.example.test/",
+            "FLASK_JWT_AUDIENCE": "my-service",
+            "FLASK_JWT_PUBLIC_KEY": public_key.public_bytes(
+                serialization.Encoding.PEM,
+                serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
+        })
+    return env

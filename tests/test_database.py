@@ -15,28 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from .checks import assert_generated_tests_pass, project_files
+from .checks import assert_generated_tests_pass
 from .conftest import bake_ok
 from .options import ALL_OFF, ALL_ON
-
-DATABASE_TRACES = ("sqlalchemy", "flask_migrate", "flask-migrate", "migrations", "/items",
-                   "psycopg", "TEST_DATABASE_URL")
-
-
-def traces(project, words):
-    found = []
-    for path in project_files(project):
-        text = path.read_text(encoding="utf-8").lower()
-        found += [f"{path.relative_to(project)}: {word}" for word in words if word.lower() in text]
-        found += [f"{path.relative_to(project)}: file name"
-                  for word in words if word.lower().strip("/") in path.name.lower()]
-    return found
-
-
-def test_database_none_leaves_no_trace(cookies):
-    project = bake_ok(cookies, **{**ALL_ON, "database": "none"})
-    assert traces(project, DATABASE_TRACES) == []
-    assert not list(project.rglob("test_items.py"))
 
 
 def test_database_sqlalchemy_ships_its_files(cookies):

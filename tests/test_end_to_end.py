@@ -23,13 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import bake_ok
+from .conftest import bake_ok, production_env
+from .options import ALL_ON
 
 pytestmark = pytest.mark.end_to_end
 
 # (test id, answers): add a named combination here to run it end to end as well.
 COMBINATIONS = [
     ("defaults", {}),
+    ("all-on", ALL_ON),
 ]
 
 STARTUP_TIMEOUT = 30
@@ -202,8 +204,10 @@ def gunicorn_environment(installed, port, runtime_dir, **extra):
                                  XDG_RUNTIME_DIR=str(runtime_dir), **extra)
 
 
-def check_gunicorn_refuses_to_start_without_a_secret_key(installed, log_path):
-    env = gunicorn_environment(installed, free_port(), log_path.parent)
+def check_gunicorn_refuses_to_start_without_a_secret_key(installed, answers, log_path):
+    settings = production_env(answers)
+    del settings["FLASK_SECRET_KEY"]
+    env = gunicorn_environment(installed, free_port(), log_path.parent, **settings)
     with started(installed.command("gunicorn"), installed.project, env, log_path) as process:
         try:
             process.wait(timeout=STARTUP_TIMEOUT)
@@ -216,10 +220,9 @@ def check_gunicorn_refuses_to_start_without_a_secret_key(installed, log_path):
     assert "Traceback" not in output, output
 
 
-def check_gunicorn_serves_with_a_secret_key(installed, log_path):
+def check_gunicorn_serves_with_production_settings(installed, answers, log_path):
     port = free_port()
-    env = gunicorn_environment(installed, port, log_path.parent,
-                               FLASK_SECRET_KEY="end-to-end-test-key")
+    env = gunicorn_environment(installed, port, log_path.parent, **production_env(answers))
     with serving(installed.command("gunicorn"), installed.project, env, port, log_path):
         health = get(port, "/healthz", headers={"X-Request-ID": "e2e-request-42"})
         assert health.status == 200, describe(health, log_path)
@@ -234,5 +237,5 @@ def test_installs_tests_and_serves_as_a_user_would(cookies, answers, tmp_path):
     check_generated_tox_passes(installed)
     check_flask_routes_finds_the_app_through_flaskenv(installed)
     check_flask_run_answers_health_and_problem_json(installed, tmp_path / "flask-run.log")
-    check_gunicorn_refuses_to_start_without_a_secret_key(installed, tmp_path / "no-key.log")
-    check_gunicorn_serves_with_a_secret_key(installed, tmp_path / "gunicorn.log")
+    check_gunicorn_refuses_to_start_without_a_secret_key(installed, answers, tmp_path / "no-key.log")
+    check_gunicorn_serves_with_production_settings(installed, answers, tmp_path / "gunicorn.log")

@@ -110,8 +110,9 @@ def test_post_gen_writes_flaskenv_and_prints_next_steps(post_gen, tmp_path, caps
 
 
 def test_post_gen_option_rows_name_files_the_template_has(post_gen):
-    template_files = {str(p.relative_to(TEMPLATE / "{{cookiecutter.project_slug}}"))
-                      for p in (TEMPLATE / "{{cookiecutter.project_slug}}").rglob("*")}
+    root = TEMPLATE / "{{cookiecutter.project_slug}}"
+    template_files = {str(p.relative_to(root)).replace("{{cookiecutter.__package}}", "my_service")
+                      for p in root.rglob("*")}
     for option, _, paths in post_gen().OPTION_FILES:
         for path in paths:
             assert path in template_files, f"{option}: {path} is not in the template"

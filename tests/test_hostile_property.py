@@ -36,6 +36,7 @@ def render_as_typed(answers, output_dir, monkeypatch):
     monkeypatch.setattr(prompt, "read_user_variable",
                         lambda name, default, *args, **kwargs: answers.get(name, default))
     monkeypatch.setattr(prompt, "read_user_choice", lambda name, options, *args, **kw: options[0])
+    monkeypatch.setattr(prompt, "read_user_yes_no", lambda name, default, *args, **kw: default)
     return Path(cookiecutter(str(TEMPLATE), no_input=False, output_dir=str(output_dir),
                              default_config=True))
 

@@ -1,18 +1,10 @@
-"""The OpenAPI option: answers land verbatim in the document; off, it leaves no trace."""
+"""The OpenAPI option: answers land verbatim in the document."""
 
 import yaml
 
 from .conftest import bake_ok
 from .options import ALL_ON
-from .test_database import traces
 from .test_render import literal
-
-OPENAPI_TRACES = ("openapi", "yaml")
-
-
-def test_use_openapi_false_leaves_no_trace(cookies):
-    project = bake_ok(cookies, **{**ALL_ON, "use_openapi": False})
-    assert traces(project, OPENAPI_TRACES) == []
 
 
 def test_document_carries_names_verbatim(cookies):

@@ -24,7 +24,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import bake_ok
+from .conftest import bake_ok, production_env
 from .options import ALL_ON
 
 STARTUP_SECONDS = 90
@@ -165,7 +165,7 @@ def test_image_cmd_and_healthcheck_serve_the_built_wheel(runtime, start):
     assert env["PYTHONUNBUFFERED"] == "1"
     port = free_port()
     server = start(cmd, {**env, "PORT": str(port), "WEB_CONCURRENCY": "2",
-                         "FLASK_SECRET_KEY": "test-only-not-a-secret"})
+                         **production_env(ALL_ON)})
     server.wait_until_healthy(port)
 
     check = subprocess.run(healthcheck, env=server.env, capture_output=True, text=True, timeout=30)
@@ -186,7 +186,9 @@ def test_image_cmd_and_healthcheck_serve_the_built_wheel(runtime, start):
 
 def test_image_refuses_to_start_without_a_secret_key(runtime, start):
     env, cmd, _ = image_contract(runtime["project"] / "Dockerfile")
-    server = start(cmd, {**env, "PORT": str(free_port()), "WEB_CONCURRENCY": "1"})
+    settings = production_env(ALL_ON)
+    del settings["FLASK_SECRET_KEY"]
+    server = start(cmd, {**env, "PORT": str(free_port()), "WEB_CONCURRENCY": "1", **settings})
     assert server.process.wait(timeout=STARTUP_SECONDS) != 0
     assert "SECRET_KEY is required in production" in server.output()
 
@@ -210,7 +212,7 @@ def booted_workers(server):
 def test_metrics_count_every_request_across_three_workers(runtime, start, tmp_path):
     port = free_port()
     server = start(["gunicorn"], {"PORT": str(port), "WEB_CONCURRENCY": "3",
-                                  "FLASK_SECRET_KEY": "test-only-not-a-secret"})
+                                  **production_env(ALL_ON)})
     server.wait_until_healthy(port)
     server.wait_until(lambda: len(booted_workers(server)) == 3, "three workers")
 

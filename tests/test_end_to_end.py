@@ -237,5 +237,6 @@ def test_installs_tests_and_serves_as_a_user_would(cookies, answers, tmp_path):
     check_generated_tox_passes(installed)
     check_flask_routes_finds_the_app_through_flaskenv(installed)
     check_flask_run_answers_health_and_problem_json(installed, tmp_path / "flask-run.log")
-    check_gunicorn_refuses_to_start_without_a_secret_key(installed, answers, tmp_path / "no-key.log")
+    check_gunicorn_refuses_to_start_without_a_secret_key(installed, answers,
+                                                         tmp_path / "no-key.log")
     check_gunicorn_serves_with_production_settings(installed, answers, tmp_path / "gunicorn.log")

@@ -132,8 +132,8 @@ OPTION_TRACES = {
                        "tests/test_auth.py", "tests/test_me.py"],
                       re.compile(r"jwt|bearer|init_auth|require_scopes|/me\b", re.IGNORECASE)),
     ("use_http_client", True): (["src/*/http_client.py", "tests/test_http_client.py"],
-                                re.compile(r"http_client|HTTP_[A-Z]+|requests>=|import requests"
-                                           r"|urllib3")),
+                                re.compile(r"http_client|HTTP_(CONNECT|READ|RETRIES|BACKOFF|POOL)"
+                                           r"|requests>=|import requests|urllib3")),
     ("use_cors", True): (["src/*/cors.py", "tests/test_cors.py"],
                          re.compile(r"\bcors|flask.cors", re.IGNORECASE)),
     ("use_openapi", True): (["src/*/openapi.yaml", "src/*/views/openapi.py",

@@ -22,9 +22,9 @@ def single_process(monkeypatch):
 
 @pytest.fixture
 def app(app):
-    @app.get("/test/items/<int:item_id>")
-    def item(item_id):
-        return {"id": item_id}
+    @app.get("/test/orders/<int:order_id>")
+    def order(order_id):
+        return {"id": order_id}
 
     return app
 
@@ -50,10 +50,10 @@ def test_metrics_are_in_prometheus_text_format(client):
 
 
 def test_requests_are_counted_by_method_route_template_and_status(client):
-    client.get("/test/items/1")
-    client.get("/test/items/2")
+    client.get("/test/orders/1")
+    client.get("/test/orders/2")
     client.get("/")
-    assert samples(client) == {("GET", "/test/items/<int:item_id>", "200"): 2,
+    assert samples(client) == {("GET", "/test/orders/<int:order_id>", "200"): 2,
                                ("GET", "/", "200"): 1}
 
 

@@ -1,6 +1,9 @@
 import os
 
 import pytest
+{%- if cookiecutter.auth == "jwt" %}
+from jwt_tokens import TEST_KEY, trusting
+{%- endif %}
 
 from {{ cookiecutter.__package }} import create_app
 from {{ cookiecutter.__package }}.config import SETTINGS_VARIABLE
@@ -39,7 +42,11 @@ def tables(app):
 
 @pytest.fixture
 def app():
+{%- if cookiecutter.auth == "jwt" %}
+    app = create_app({"TESTING": True, **trusting(TEST_KEY)})  # accepts jwt_tokens.bearer()
+{%- else %}
     app = create_app({"TESTING": True})
+{%- endif %}
     yield app
 {%- if cookiecutter.database == 'sqlalchemy' %}
     with app.app_context():

@@ -1,4 +1,7 @@
-"""Keys made at test time, tokens signed with them, and a real JWKS endpoint on 127.0.0.1."""
+"""Keys made at test time, tokens signed with them, and a real JWKS endpoint on 127.0.0.1.
+
+The ``app`` fixture trusts TEST_KEY: ``client.get("/me", headers=bearer("profile"))``.
+"""
 
 import base64
 import hashlib
@@ -24,6 +27,10 @@ def ec_key():
     return ec.generate_private_key(ec.SECP256R1())
 
 
+# The key of the tests' identity provider: the ``app`` fixture trusts it, ``bearer`` signs with it.
+TEST_KEY = rsa_key()
+
+
 def public_pem(private_key):
     return private_key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
@@ -46,6 +53,17 @@ def claims(**overrides):
 def sign(private_key, algorithm="RS256", kid=None, **overrides):
     headers = {"kid": kid} if kid else None
     return jwt.encode(claims(**overrides), private_key, algorithm=algorithm, headers=headers)
+
+
+def trusting(private_key):
+    """The settings that make an app accept tokens signed with ``private_key``."""
+    return {"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE,
+            "JWT_PUBLIC_KEY": public_pem(private_key)}
+
+
+def bearer(scope, private_key=TEST_KEY, **overrides):
+    """Request headers with a valid token that grants ``scope`` (space-separated scopes)."""
+    return {"Authorization": f"Bearer {sign(private_key, scope=scope, **overrides)}"}
 
 
 def b64(data):

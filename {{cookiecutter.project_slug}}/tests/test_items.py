@@ -1,6 +1,24 @@
 import pytest
+{%- if cookiecutter.auth == "jwt" %}
+from jwt_tokens import bearer
+{%- endif %}
 
 pytestmark = pytest.mark.usefixtures("tables")
+{%- if cookiecutter.auth == "jwt" %}
+
+
+@pytest.fixture
+def client(app):
+    """A client whose every request carries a token that may change items."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = bearer("items:write")["Authorization"]
+    return client
+
+
+@pytest.fixture
+def anonymous(app):
+    return app.test_client()
+{%- endif %}
 
 
 def create(client, **fields):
@@ -122,3 +140,43 @@ def test_list_defaults_to_twenty_per_page(client):
 ])
 def test_bad_pagination_is_422_problem(client, query, errors):
     assert_invalid(client.get(f"/items?{query}"), **errors)
+{%- if cookiecutter.auth == "jwt" %}
+
+
+WRITES = [("POST", "/items", {"name": "new"}), ("PATCH", "/items/{id}", {"name": "changed"}),
+          ("DELETE", "/items/{id}", None)]
+
+
+def test_reads_need_no_token(client, anonymous):
+    created = create(client, name="mug").json
+    assert anonymous.get("/items").json["items"] == [created]
+    assert anonymous.get(f"/items/{created['id']}").json == created
+
+
+@pytest.mark.parametrize("method, path, body", WRITES, ids=["create", "update", "delete"])
+def test_writes_without_a_token_are_401_and_change_nothing(client, anonymous, method, path, body):
+    created = create(client, name="mug").json
+    response = anonymous.open(path.format(id=created["id"]), method=method, json=body)
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert client.get("/items").json["items"] == [created]
+
+
+@pytest.mark.parametrize("method, path, body", WRITES, ids=["create", "update", "delete"])
+def test_writes_without_the_items_write_scope_are_403_and_change_nothing(
+        client, anonymous, method, path, body):
+    created = create(client, name="mug").json
+    response = anonymous.open(path.format(id=created["id"]), method=method, json=body,
+                              headers=bearer("items:read profile"))
+    assert response.status_code == 403
+    assert response.mimetype == "application/problem+json"
+    assert 'scope="items:write"' in response.headers["WWW-Authenticate"]
+    assert client.get("/items").json["items"] == [created]
+
+
+def test_the_token_is_checked_before_the_item_or_the_body(anonymous):
+    assert anonymous.patch("/items/999", json={"name": ""}).status_code == 401
+    assert anonymous.delete("/items/999").status_code == 401
+    assert anonymous.post("/items", data="x", content_type="text/plain").status_code == 401
+{%- endif %}

@@ -3,6 +3,9 @@ import json
 import re
 
 import pytest
+{%- if cookiecutter.auth == "jwt" %}
+from jwt_tokens import bearer
+{%- endif %}
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_spec_validator import validate
@@ -17,29 +20,58 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "tra
 CONVERTER = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
 
-def not_ready(app):
-    add_readiness_check(app, "example", lambda: False)
+def not_ready(client):
+    add_readiness_check(client.application, "example", lambda: False)
+{%- if cookiecutter.auth == "jwt" %}
 
 
-# A real request for every documented operation and every documented status, with an optional
-# setup step; each response must match the document. A new operation needs a request here.
+def with_token(scope):
+    """A setup step: the request carries a valid bearer token that grants ``scope``."""
+    def step(client):
+        client.environ_base["HTTP_AUTHORIZATION"] = bearer(scope)["Authorization"]
+    return step
+{%- endif %}
+
+
+# A real request for every documented operation and every documented status, sent in this order,
+# each by a new test client after its optional setup steps (a step gets that client); every
+# response must match the document. A new operation needs a request here.
 EXAMPLES = [
     ("GET", "/", None),
     ("GET", "/healthz", None),
     ("GET", "/readyz", None),
+{%- if cookiecutter.auth == "jwt" %}
+    ("GET", "/me", None, with_token("profile")),
+    ("GET", "/me", None),
+    ("GET", "/me", None, with_token("orders:read")),
+{%- endif %}
+{%- if cookiecutter.use_metrics %}
+    ("GET", "/metrics", None),
+{%- endif %}
     ("GET", "/openapi.json", None),
 {%- if cookiecutter.database == 'sqlalchemy' %}
-    ("POST", "/items", {"name": "kettle", "description": "boils water"}),
-    ("POST", "/items", {"name": ""}),
+{%- set write = ', with_token("items:write")' if cookiecutter.auth == "jwt" else "" %}
+    ("POST", "/items", {"name": "kettle", "description": "boils water"}{{ write }}),
+    ("POST", "/items", {"name": ""}{{ write }}),
+{%- if cookiecutter.auth == "jwt" %}
+    ("POST", "/items", {"name": "kettle"}),
+    ("POST", "/items", {"name": "kettle"}, with_token("orders:read")),
+{%- endif %}
     ("GET", "/items?page=1&per_page=10", None),
     ("GET", "/items?per_page=1000", None),
     ("GET", "/items/1", None),
-    ("PATCH", "/items/1", {"description": "boils water fast"}),
-    ("PATCH", "/items/1", {"name": 42}),
+    ("PATCH", "/items/1", {"description": "boils water fast"}{{ write }}),
+    ("PATCH", "/items/1", {"name": 42}{{ write }}),
+{%- if cookiecutter.auth == "jwt" %}
+    ("PATCH", "/items/1", {"name": "kept"}),
+    ("PATCH", "/items/1", {"name": "kept"}, with_token("orders:read")),
     ("DELETE", "/items/1", None),
+    ("DELETE", "/items/1", None, with_token("orders:read")),
+{%- endif %}
+    ("DELETE", "/items/1", None{{ write }}),
     ("GET", "/items/1", None),
-    ("PATCH", "/items/1", {"name": "gone"}),
-    ("DELETE", "/items/1", None),
+    ("PATCH", "/items/1", {"name": "gone"}{{ write }}),
+    ("DELETE", "/items/1", None{{ write }}),
 {%- endif %}
     ("GET", "/readyz", None, not_ready),
 ]
@@ -135,12 +167,13 @@ def assert_matches_contract(openapi, method, url, body, response):
     openapi.validate_response(WerkzeugOpenAPIRequest(request), WerkzeugOpenAPIResponse(response))
 
 
-def test_real_responses_of_every_documented_operation_match_it(app, client, document):
+def test_real_responses_of_every_documented_operation_match_it(app, document):
     openapi = contract(document)
     statuses = {}
     for method, url, body, *setup in EXAMPLES:
+        client = app.test_client()
         for step in setup:
-            step(app)
+            step(client)
         response = client.open(url, method=method, json=body)
         assert_matches_contract(openapi, method, url, body, response)
         statuses.setdefault(operation_of(app, method, url), set()).add(response.status_code)

@@ -1,9 +1,18 @@
-"""An example resource backed by the database: /items, with validation and pagination."""
+"""An example resource backed by the database: /items, with validation and pagination.
+{%- if cookiecutter.auth == "jwt" %}
+
+Anyone may read items; creating, changing and deleting them needs a bearer token with the scope
+``items:write``. The token is checked first, so a refused request learns nothing about the items.
+{% endif -%}
+"""
 
 import re
 
 from flask import Blueprint, request, url_for
 
+{% if cookiecutter.auth == "jwt" -%}
+from ..auth import require_scopes
+{% endif -%}
 from ..db import db
 from ..errors import problem
 from ..models import DESCRIPTION_LENGTH, NAME_LENGTH, Item
@@ -15,6 +24,9 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 999_999_999
 WHOLE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 FIELDS = {"name": NAME_LENGTH, "description": DESCRIPTION_LENGTH}
+{%- if cookiecutter.auth == "jwt" %}
+WRITE_SCOPE = "items:write"
+{%- endif %}
 
 
 def field_errors(body, partial):
@@ -63,6 +75,9 @@ def list_items():
 
 
 @bp.post("")
+{%- if cookiecutter.auth == "jwt" %}
+@require_scopes(WRITE_SCOPE)
+{%- endif %}
 def create_item():
     body = request.get_json()
     errors = field_errors(body, partial=False)
@@ -80,6 +95,9 @@ def get_item(item_id):
 
 
 @bp.patch("/<int:item_id>")
+{%- if cookiecutter.auth == "jwt" %}
+@require_scopes(WRITE_SCOPE)
+{%- endif %}
 def update_item(item_id):
     item = db.get_or_404(Item, item_id, description=f"item {item_id} does not exist")
     body = request.get_json()
@@ -93,6 +111,9 @@ def update_item(item_id):
 
 
 @bp.delete("/<int:item_id>")
+{%- if cookiecutter.auth == "jwt" %}
+@require_scopes(WRITE_SCOPE)
+{%- endif %}
 def delete_item(item_id):
     item = db.get_or_404(Item, item_id, description=f"item {item_id} does not exist")
     db.session.delete(item)

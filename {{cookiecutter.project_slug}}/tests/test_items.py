@@ -59,6 +59,14 @@ def test_missing_item_is_404_problem(client):
     assert response.json["detail"] == "item 999 does not exist"
 
 
+@pytest.mark.parametrize("method", ["get", "patch", "delete"])
+@pytest.mark.parametrize("item_id", [2**31, 2**63, 10**40])
+def test_an_id_no_column_can_hold_is_404_problem(client, method, item_id):
+    response = getattr(client, method)(f"/items/{item_id}", json={"name": "x"})
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
 def test_update_changes_only_the_given_fields(client):
     created = create(client, name="pot", description="old").json
     response = client.patch(f"/items/{created['id']}", json={"description": "new"})

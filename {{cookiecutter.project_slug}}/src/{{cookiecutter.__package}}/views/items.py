@@ -8,7 +8,7 @@ Anyone may read items; creating, changing and deleting them needs a bearer token
 
 import re
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, abort, request, url_for
 
 {% if cookiecutter.auth == "jwt" -%}
 from ..auth import require_scopes
@@ -24,6 +24,8 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 999_999_999
 WHOLE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 FIELDS = {"name": NAME_LENGTH, "description": DESCRIPTION_LENGTH}
+# The largest id an INTEGER column holds (PostgreSQL's has 32 bits); beyond it no item exists.
+MAX_ID = 2**31 - 1
 {%- if cookiecutter.auth == "jwt" %}
 WRITE_SCOPE = "items:write"
 {%- endif %}
@@ -47,6 +49,12 @@ def field_errors(body, partial):
         elif name == "name" and name in body and not value.strip():
             errors[name] = "must not be blank"
     return errors
+
+
+def find_or_404(item_id):
+    if item_id > MAX_ID:  # the database would refuse to compare the column with it
+        abort(404, f"item {item_id} does not exist")
+    return db.get_or_404(Item, item_id, description=f"item {item_id} does not exist")
 
 
 def invalid(errors):
@@ -91,7 +99,7 @@ def create_item():
 
 @bp.get("/<int:item_id>")
 def get_item(item_id):
-    return db.get_or_404(Item, item_id, description=f"item {item_id} does not exist").to_dict()
+    return find_or_404(item_id).to_dict()
 
 
 @bp.patch("/<int:item_id>")
@@ -99,7 +107,7 @@ def get_item(item_id):
 @require_scopes(WRITE_SCOPE)
 {%- endif %}
 def update_item(item_id):
-    item = db.get_or_404(Item, item_id, description=f"item {item_id} does not exist")
+    item = find_or_404(item_id)
     body = request.get_json()
     errors = field_errors(body, partial=True)
     if errors:
@@ -115,7 +123,7 @@ def update_item(item_id):
 @require_scopes(WRITE_SCOPE)
 {%- endif %}
 def delete_item(item_id):
-    item = db.get_or_404(Item, item_id, description=f"item {item_id} does not exist")
+    item = find_or_404(item_id)
     db.session.delete(item)
     db.session.commit()
     return "", 204

@@ -1,8 +1,12 @@
 """gunicorn settings: run `gunicorn` in this folder to serve the app."""
 
+import json
 import os
 {%- if cookiecutter.use_metrics %}
 import tempfile
+{%- endif %}
+import uuid
+{%- if cookiecutter.use_metrics %}
 from pathlib import Path
 {%- endif %}
 
@@ -44,7 +48,29 @@ logconfig_dict = {
     },
     "root": {"level": "WARNING", "handlers": ["stdout"]},
 }
+
+
+def write_problem(sock, status_int, reason, mesg):
+    """gunicorn's own answer to a request it refuses before the app sees it (a malformed request
+    line or header, a URI or headers too long): problem+json with a request id, like the app's."""
+    from gunicorn import util
+
+    request_id = uuid.uuid4().hex
+    body = json.dumps({"type": "about:blank", "title": reason, "status": status_int,
+                       "detail": mesg, "request_id": request_id}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n"
+            f"X-Request-ID: {request_id}\r\n\r\n")
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+def on_starting(server):
+    """Before the workers start: they write their error responses with write_problem."""
+    from gunicorn import util
+
+    util.write_error = write_problem
 {%- if cookiecutter.use_metrics %}
+
 
 # Metrics under several workers: each worker writes its samples to files in one directory, emptied
 # here at start, and /metrics adds them up. The variable must be set before prometheus_client is

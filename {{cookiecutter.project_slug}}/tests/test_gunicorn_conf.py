@@ -3,6 +3,7 @@ import logging
 import logging.config
 import os
 import runpy
+import socket
 import tempfile
 from pathlib import Path
 
@@ -74,3 +75,27 @@ def test_access_and_error_logs_are_json_lines_with_the_request_id(
     assert access["name"] == "gunicorn.access" and access["level"] == "INFO"
     assert error["message"] == "Booting worker with pid: 42"
     assert error["request_id"] is None
+
+
+def test_requests_gunicorn_refuses_itself_get_problem_json(load_conf, monkeypatch):
+    from gunicorn import util
+
+    conf = load_conf()
+    monkeypatch.setattr(util, "write_error", util.write_error)  # put back after the test
+    conf["on_starting"](None)
+    assert util.write_error is conf["write_problem"]
+    server, client = socket.socketpair()
+    with server, client:
+        util.write_error(server, 414, "URI Too Long", "Request Line is too large (5000 > 4094)")
+        server.shutdown(socket.SHUT_WR)
+        answer = b"".join(iter(lambda: client.recv(65536), b""))
+    head, body = answer.split(b"\r\n\r\n", 1)
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines)
+    assert status == "HTTP/1.1 414 URI Too Long"
+    assert headers["Content-Type"] == "application/problem+json"
+    assert headers["Connection"] == "close"
+    assert int(headers["Content-Length"]) == len(body)
+    assert json.loads(body) == {"type": "about:blank", "title": "URI Too Long", "status": 414,
+                                "detail": "Request Line is too large (5000 > 4094)",
+                                "request_id": headers["X-Request-ID"]}

@@ -54,6 +54,29 @@ def pairwise():
     return [dict(zip(names, row)) for row in AllPairs(list(OPTIONS.values()), filter_func=allowed)]
 
 
+def uncovered_pairs(combos):
+    names = list(OPTIONS)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            for a, b in itertools.product(OPTIONS[first], OPTIONS[second]):
+                pair = {first: a, second: b}
+                if unsupported_reason(pair) is None and not any(
+                        combo[first] == a and combo[second] == b for combo in combos):
+                    yield pair
+
+
+def completed(combos):
+    """allpairspy may miss a pair when a filter rules rows out: add a row for each one missed."""
+    defaults = {name: values[0] for name, values in OPTIONS.items()}
+    for pair in list(uncovered_pairs(combos)):
+        for base in (defaults, {**defaults, **ALL_ON}, {**defaults, **ALL_OFF}):
+            row = {**base, **pair}
+            if unsupported_reason(row) is None:
+                combos.append(row)
+                break
+    return combos
+
+
 def supported_combinations():
     """Every value at least once, every pair of values, all on and all off; no duplicates."""
     first = {name: values[0] for name, values in OPTIONS.items()}
@@ -62,7 +85,7 @@ def supported_combinations():
     for combo in candidates:
         if combo not in unique and unsupported_reason(combo) is None:
             unique.append(combo)
-    return unique
+    return completed(unique)
 
 
 def combination_id(combo):

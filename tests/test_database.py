@@ -109,7 +109,7 @@ def test_generated_suite_passes_on_postgresql(cookies):
 @pytest.mark.end_to_end
 def test_installed_wheel_serves_its_contract_and_migrates_outside_the_source_tree(
         cookies, tmp_path):
-    project = bake_ok(cookies, **ALL_ON)
+    project = bake_ok(cookies, **{**ALL_ON, "auth": "none"})  # a write without a token
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(dist),
                     str(project)], check=True, capture_output=True, timeout=600)

@@ -2,12 +2,14 @@
 
 import configparser
 import json
+import math
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
+from collections import Counter
 from pathlib import Path
 
 import yaml
@@ -116,6 +118,70 @@ def assert_production_files_are_valid(project):
         assert_tool_passes(project, "kubernetes-validate", "--strict", *manifests)
 
 
+def assert_bandit_clean(project):
+    """bandit finds nothing of medium or high severity in the service's code."""
+    assert_tool_passes(project, "bandit", "--recursive", "--severity-level", "medium", "--quiet",
+                       "src")
+
+
+# What a secret looks like in a file; the tests' keys and tokens are made at test time instead.
+SECRET_PATTERNS = [
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")),
+    ("a password or key literal", re.compile(
+        r"(?i)\b(?:password|passwd|pwd|secret|secret_key|api_key|apikey|access_key|auth_token"
+        r"|client_secret)\b[\"']?\s*[:=]\s*[\"'](?P<value>[^\"'\s]{4,})[\"']")),
+    ("credentials in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^\s/:@]+:(?P<value>[^\s/@]+)@")),
+    ("a cloud or forge token", re.compile(
+        r"\b(?:AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36}|github_pat_\w{22,}|glpat-[\w-]{20}"
+        r"|xox[abprs]-[\w-]{10,}|sk_live_\w{16,})")),
+    ("a signed JWT", re.compile(r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{16,}")),
+]
+# Words that stand for a password in examples, never one.
+PLACEHOLDERS = {"password", "pass", "secret", "change-me", "changeme", "example", "xxxx"}
+LONG_TOKEN = re.compile(r"[A-Za-z0-9+/_=-]{32,}")
+# A long hex string is a secret unless it pins something: an action@sha or a sha256: digest.
+LONG_HEX = re.compile(r"(?<![@:0-9A-Fa-f])[0-9A-Fa-f]{32,}(?![0-9A-Fa-f])")
+
+
+def entropy(text):
+    """Shannon entropy in bits a character: random base64 is near 6, English words below 4.5."""
+    return -sum(n / len(text) * math.log2(n / len(text)) for n in Counter(text).values())
+
+
+def looks_random(token):
+    return (entropy(token) >= 4.5 and any(c.isdigit() for c in token)
+            and any(c.isupper() for c in token) and any(c.islower() for c in token))
+
+
+def secrets_in(text):
+    """(what, value) for each thing in ``text`` that looks like a secret."""
+    for what, pattern in SECRET_PATTERNS:
+        for found in pattern.finditer(text):
+            value = found.groupdict().get("value") or found.group()
+            if value.lower().strip("<>${}") not in PLACEHOLDERS:
+                yield what, found.group()
+    for found in LONG_TOKEN.finditer(text):
+        if looks_random(found.group()):
+            yield "a long random string", found.group()
+    for found in LONG_HEX.finditer(text):
+        yield "a long hex string", found.group()
+
+
+def assert_no_secrets(project):
+    """No rendered file holds a private key, a password, a token or a random-looking string."""
+    found = []
+    for path in project_files(project):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            found.append(f"{path.relative_to(project)}: binary, cannot be checked")
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            found += [f"{path.relative_to(project)}:{number}: {what}: {value[:60]}"
+                      for what, value in secrets_in(line)]
+    assert not found, "\n".join(found)
+
+
 # Files each option adds, and the words no other file may contain when the option is off.
 # .cookiecutter.json is exempt: it records every answer, including the options that are off.
 OPTION_TRACES = {
@@ -174,4 +240,6 @@ def assert_project_is_sound(project, answers=None):
     assert_every_file_parses(project)
     assert_flake8_clean(project)
     assert_production_files_are_valid(project)
+    assert_bandit_clean(project)
+    assert_no_secrets(project)
     assert_generated_tests_pass(project)

@@ -21,12 +21,14 @@ from .log import init_logging
 from .metrics import init_metrics
 {%- endif %}
 from .request_id import init_request_id
+from .sessions import SessionOnDemand
 from .views import BLUEPRINTS
 
 
 def create_app(config=None):
     """Build a new, independent application; ``config`` overrides every other source."""
     app = Flask(__package__, static_folder=None)
+    app.session_interface = SessionOnDemand()
     load_config(app, config)
     init_logging(app)
     init_request_id(app)

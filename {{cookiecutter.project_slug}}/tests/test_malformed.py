@@ -4,6 +4,8 @@ These reach the app through WSGI, as a server hands them over. Bytes that are no
 never get that far: the server (gunicorn) refuses them itself.
 """
 
+import io
+import json
 import re
 
 import pytest
@@ -94,6 +96,42 @@ def test_wrong_content_type_is_415(client, content_type):
 def test_body_over_the_configured_limit_is_413(app, client):
     limit = app.config["MAX_CONTENT_LENGTH"]
     assert_client_error(post_json(client, b'"' + b"a" * limit + b'"'), 413)
+
+
+class MalformedChunks(io.BytesIO):
+    """A server's chunked body whose next chunk cannot be decoded."""
+
+    def read(self, size=-1):
+        raise RuntimeError("Invalid chunk size: b'zz'")  # what the server raises is its own
+
+    readinto = read
+
+
+def post_chunked(client, data):
+    """A body without Content-Length, as a server hands over a chunked one."""
+    stream = data if isinstance(data, io.IOBase) else io.BytesIO(data)
+    return client.post("/test/echo", input_stream=stream,
+                       headers={"Content-Type": "application/json",
+                                "Transfer-Encoding": "chunked"},
+                       environ_overrides={"wsgi.input_terminated": True})
+
+
+def test_chunked_body_over_the_limit_is_413_not_cut_short(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    assert_client_error(post_chunked(client, b"1" * 101), 413)  # cut short, it is valid JSON
+
+
+def test_malformed_chunked_body_is_400(client):
+    assert_client_error(post_chunked(client, MalformedChunks()), 400)
+
+
+@pytest.mark.parametrize("length", [2, 99, 100])
+def test_chunked_body_within_the_limit_passes(app, client, length):
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    data = b'"' + b"a" * (length - 2) + b'"'
+    response = post_chunked(client, data)
+    assert response.status_code == 200, response.get_data()
+    assert response.get_json() == {"received": json.loads(data)}
 
 
 @pytest.mark.parametrize("length", ["5", "-1", "abc", "99999999999999999999"])

@@ -2,9 +2,14 @@
 
 import json
 
-from flask import current_app, g, jsonify
+from flask import current_app, g, jsonify, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+)
 
 PROBLEM_MIMETYPE = "application/problem+json"
 
@@ -48,7 +53,26 @@ class RequestJSONProvider(DefaultJSONProvider):
         return value
 
 
+def read_streamed_body():
+    """Read a chunked body before the view: over MAX_CONTENT_LENGTH it is a 413, malformed a 400.
+
+    werkzeug reads a body that has no Content-Length up to the limit and returns what it read,
+    so a longer one would reach the view cut short: look for one byte more. And a chunk that the
+    server cannot decode raises the server's own exception, which would be a 500.
+    """
+    if not request.headers.get("Transfer-Encoding") or request.max_content_length is None:
+        return
+    try:
+        request.get_data()  # cached: the view's get_json() and form parsing read it from there
+        beyond_the_limit = request.environ["wsgi.input"].read(1)
+    except Exception as error:
+        raise BadRequest("the chunked request body is malformed") from error
+    if beyond_the_limit:
+        raise RequestEntityTooLarge()
+
+
 def register_error_handlers(app):
     app.json = RequestJSONProvider(app)
+    app.before_request(read_streamed_body)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected_exception)

@@ -60,6 +60,17 @@ def test_placeholders_and_pins_are_not_secrets(tmp_path):
     assert_no_secrets(tmp_path)
 
 
+def test_what_was_typed_is_not_a_secret(tmp_path):
+    name = secrets.token_hex(20)
+    (tmp_path / ".cookiecutter.json").write_text(f'{{"project_name": "{name}"}}',
+                                                 encoding="utf-8")
+    (tmp_path / "README.md").write_text(f"# {name}\n", encoding="utf-8")
+    assert_no_secrets(tmp_path)
+    (tmp_path / "README.md").write_text(f"# {name}\n{secrets.token_hex(20)}\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="a long hex string"):
+        assert_no_secrets(tmp_path)
+
+
 def test_bandit_finds_a_shell_injection(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "run.py").write_text(

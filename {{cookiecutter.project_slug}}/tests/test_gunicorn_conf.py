@@ -1,3 +1,4 @@
+import gc
 import json
 import logging
 import logging.config
@@ -41,6 +42,14 @@ def test_gunicorn_serves_the_app_factory(load_conf):
     conf = load_conf()
     assert conf["wsgi_app"] == "{{ cookiecutter.__package }}:create_app()"
     assert conf["preload_app"] is True
+
+
+def test_the_preloaded_app_is_frozen_before_each_fork(load_conf):
+    load_conf()["pre_fork"](None, None)
+    try:
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_bind_comes_from_host_and_port(load_conf):

@@ -1,4 +1,7 @@
 import os
+{%- if cookiecutter.database == 'sqlalchemy' %}
+import weakref
+{%- endif %}
 
 import pytest
 {%- if cookiecutter.auth == "jwt" %}
@@ -9,6 +12,7 @@ from {{ cookiecutter.__package }} import create_app
 from {{ cookiecutter.__package }}.config import SETTINGS_VARIABLE
 {%- if cookiecutter.database == 'sqlalchemy' %}
 from {{ cookiecutter.__package }}.db import db
+from sqlalchemy import Engine, event
 {%- endif %}
 
 
@@ -29,6 +33,21 @@ def database_url(clean_environment, monkeypatch, tmp_path):
     return url
 
 
+@pytest.fixture(autouse=True)
+def dispose_engines():
+    """Close the pooled connections of every app a test made now, not when garbage collected."""
+    engines = weakref.WeakSet()
+
+    def remember(connection):
+        engines.add(connection.engine)
+
+    event.listen(Engine, "engine_connect", remember)
+    yield
+    event.remove(Engine, "engine_connect", remember)
+    for engine in list(engines):
+        engine.dispose()
+
+
 @pytest.fixture
 def tables(app):
     """The models' tables, created for one test and dropped after it."""
@@ -47,11 +66,7 @@ def app():
 {%- else %}
     app = create_app({"TESTING": True})
 {%- endif %}
-    yield app
-{%- if cookiecutter.database == 'sqlalchemy' %}
-    with app.app_context():
-        db.engine.dispose()  # close pooled connections now, not when garbage collected
-{%- endif %}
+    return app
 
 
 @pytest.fixture

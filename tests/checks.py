@@ -149,8 +149,8 @@ def entropy(text):
 
 
 def looks_random(token):
-    return (entropy(token) >= 4.5 and any(c.isdigit() for c in token)
-            and any(c.isupper() for c in token) and any(c.islower() for c in token))
+    classes = sum(any(test(c) for c in token) for test in (str.isdigit, str.isupper, str.islower))
+    return entropy(token) >= 4.5 and classes >= 2
 
 
 def secrets_in(text):

@@ -115,7 +115,8 @@ def test_bounded_load_through_several_workers_has_no_failed_request(project, tmp
     print(f"\n{REQUESTS} requests, {CONCURRENCY} at a time, {WORKERS} workers: "
           f"{elapsed:.1f} s, {REQUESTS / elapsed:.0f} requests/s, {dict(outcomes)}")
     failed = {key: count for key, count in outcomes.items() if key[1] != EXPECTED[key[0]]}
-    assert not failed, f"{failed} of {dict(outcomes)}\n{log[-4000:]}"
+    errors = [line for line in log.splitlines() if '"level": "ERROR"' in line]
+    assert not failed, f"{failed} of {dict(outcomes)}\n" + "\n".join(errors[:5] or [log[-4000:]])
     assert sum(outcomes.values()) == REQUESTS
     assert '"level": "ERROR"' not in log, log[-4000:]
 

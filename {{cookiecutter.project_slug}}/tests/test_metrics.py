@@ -1,12 +1,14 @@
 import os
 import re
 import runpy
+import struct
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from prometheus_client import values
+from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.__package }} import create_app
@@ -105,6 +107,40 @@ def test_under_gunicorn_metrics_add_up_the_files_of_every_worker(client, monkeyp
         value.inc(count)
         value._file.close()
     assert samples(client) == {("GET", "/", "200"): 5}
+
+
+def test_a_metrics_file_caught_while_it_is_created_is_read_again(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    worker_value = values.MultiProcessValue(process_identifier=lambda: 103)
+    value = worker_value("counter", "http_requests", "http_requests_total", LABELS,
+                         ("GET", "/", "200"), "HTTP requests answered")
+    value.inc(4)
+    value._file.close()
+    reads = []
+
+    def being_created_then_sized(path):
+        reads.append(path)
+        if len(reads) == 1:  # what a file that is still empty gives
+            raise struct.error("unpack_from requires a buffer of at least 4 bytes")
+        return real_read(path)
+
+    real_read = MmapedDict.read_all_values_from_file
+    monkeypatch.setattr(MmapedDict, "read_all_values_from_file", being_created_then_sized)
+    assert samples(client) == {("GET", "/", "200"): 4}
+    assert len(reads) == 2
+
+
+def test_metrics_files_that_stay_unreadable_are_a_503_problem(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    (tmp_path / "counter_104.db").write_bytes(b"")
+
+    def corrupted(path):
+        raise RuntimeError("Read beyond file size detected, file is corrupted.")
+
+    monkeypatch.setattr(MmapedDict, "read_all_values_from_file", corrupted)
+    response = client.get("/metrics")
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
 
 
 def test_gunicorn_settings_prepare_an_empty_metrics_directory(monkeypatch, tmp_path):

@@ -5,18 +5,24 @@ by gunicorn.conf.py) every worker writes its own files and /metrics adds up all 
 """
 
 import os
+import struct
 import time
 
 from flask import Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
+from werkzeug.exceptions import ServiceUnavailable
 
 EXTENSION = "metrics"
 LABELS = ("method", "route", "status")
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Requests that match no route are labelled with this, never with their raw path.
 UNMATCHED = "<unmatched>"
+# A worker's metrics file exists empty for an instant while it is created; a scrape that meets
+# it fails to parse it (prometheus/client_python#1199), so it is read again a moment later.
+READ_ATTEMPTS = 3
+READ_RETRY_SECONDS = 0.01
 
 
 class Metrics:
@@ -30,11 +36,16 @@ class Metrics:
                                  LABELS, registry=self.registry)
 
     def exposition(self):
-        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            registry = CollectorRegistry()
-            MultiProcessCollector(registry)
-            return generate_latest(registry)
-        return generate_latest(self.registry)
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+        for attempt in range(READ_ATTEMPTS):
+            try:
+                return generate_latest(registry)
+            except (struct.error, RuntimeError):
+                time.sleep(READ_RETRY_SECONDS * (attempt + 1))
+        raise ServiceUnavailable("the workers' metrics files could not be read; try again")
 
 
 def start_timer():

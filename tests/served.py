@@ -7,8 +7,6 @@ gunicorn runs in its own process group and is always stopped, by SIGTERM and the
 """
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,25 +20,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from .conftest import production_env
 from .options import ALL_ON
+from .processes import accepts_connections, free_port, stop_process_group
 
 STARTUP_SECONDS = 60
 ISSUER = "https://issuer.example.test/"
 AUDIENCE = "my-service"
 PACKAGE = "my_service"  # of the default project name
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def accepts_connections(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @dataclass
@@ -83,20 +68,6 @@ def environment(project, workdir, port, workers, extra_pythonpath=()):
     return env
 
 
-def stop(process):
-    """SIGTERM the group, then SIGKILL whatever is left; the exit code of the leader."""
-    for sig, wait in ((signal.SIGTERM, 40), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            return process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-    return process.poll()
-
-
 @contextmanager
 def serving(project, workdir, workers=2, app=None, extra_pythonpath=(), extra_env=None):
     """gunicorn serving ``project`` (or the WSGI ``app`` given as module:name) until the end."""
@@ -121,4 +92,4 @@ def serving(project, workdir, workers=2, app=None, extra_pythonpath=(), extra_en
             time.sleep(0.2)
         yield service
     finally:
-        stop(process)
+        stop_process_group(process)

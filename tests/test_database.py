@@ -5,7 +5,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ import pytest
 from .checks import assert_generated_tests_pass
 from .conftest import bake_ok
 from .options import ALL_OFF, ALL_ON
+from .processes import free_port
 
 
 def test_database_sqlalchemy_ships_its_files(cookies):
@@ -40,12 +40,6 @@ def find_postgres_bin():
             return folder
     pytest.fail("initdb and pg_ctl not found: install PostgreSQL (.ci/run does: apt-get install "
                 "postgresql)")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_user():

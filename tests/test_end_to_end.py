@@ -9,8 +9,6 @@ xdist worker takes it.
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +23,7 @@ import pytest
 
 from .conftest import bake_ok, production_env
 from .options import ALL_ON
+from .processes import accepts_connections, free_port, stop_process_group
 
 pytestmark = pytest.mark.end_to_end
 
@@ -75,35 +74,6 @@ def run(command, cwd, env, timeout):
     return result.stdout
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def stop_process_group(process):
-    """Stop the process and everything it started (gunicorn workers, the reloader's child)."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    # Whatever outlived SIGTERM, the leader or a member of its group, goes now.
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=10)
-
-
-def port_is_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @contextmanager
 def started(command, cwd, env, log_path):
     """Start a command in its own process group, its output going to log_path."""
@@ -121,7 +91,7 @@ def serving(command, cwd, env, port, log_path):
     """Start a server and wait until it accepts connections on 127.0.0.1:port."""
     with started(command, cwd, env, log_path) as process:
         deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not port_is_open(port):
+        while not accepts_connections(port):
             if process.poll() is not None:
                 pytest.fail(f"{' '.join(command)} exited {process.returncode} before "
                             f"listening on port {port}:\n{log_path.read_text()}")

@@ -12,7 +12,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import bake_ok, production_env
 from .options import ALL_ON
+from .processes import free_port, stop_process_group
 
 STARTUP_SECONDS = 90
 REQUESTS = 60
@@ -57,12 +57,6 @@ def image_contract(dockerfile):
         elif name == "HEALTHCHECK":
             healthcheck = json.loads(arguments.split(" CMD ", 1)[1])
     return env, cmd, healthcheck
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get(port, path, headers=None):
@@ -108,18 +102,7 @@ class Server:
 
     def stop(self):
         """SIGTERM the group; the exit code, or None when SIGKILL was needed."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                return self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=10)
-        return None
+        return stop_process_group(self.process)
 
 
 @pytest.fixture(scope="module")

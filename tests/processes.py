@@ -1,0 +1,39 @@
+"""Servers the tests start for real: free ports on 127.0.0.1, process groups stopped for sure."""
+
+import os
+import signal
+import socket
+import subprocess
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def accepts_connections(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def stop_process_group(process, grace_seconds=40):
+    """SIGTERM the group, then SIGKILL whatever is left of it (gunicorn workers, a reloader's
+    child); the leader's exit code after SIGTERM, or None when it needed SIGKILL."""
+    code = None
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        code = process.wait(timeout=grace_seconds)
+    except ProcessLookupError:
+        code = process.poll()
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
+    return code

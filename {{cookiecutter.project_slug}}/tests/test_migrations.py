@@ -1,7 +1,9 @@
+import subprocess
+import sys
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate.cli import db as db_command
 from sqlalchemy import MetaData, inspect
 
 from {{ cookiecutter.__package }}.db import db
@@ -23,7 +25,7 @@ def empty_database(app):
 
 
 def flask_db(runner, *args):
-    result = runner.invoke(db_command, list(args))
+    result = runner.invoke(args=["db", *args])
     assert result.exit_code == 0, result.output + repr(result.exception)
     return result
 
@@ -50,3 +52,21 @@ def test_downgrade_to_base_removes_every_table(runner):
 def test_upgrade_can_print_its_sql_without_a_database(runner):
     assert "CREATE TABLE items" in flask_db(runner, "upgrade", "--sql").output
     assert "items" not in inspect(db.engine).get_table_names()
+
+
+def test_flask_db_help_lists_the_migration_commands(runner):
+    result = runner.invoke(args=["db", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "upgrade" in result.output and "downgrade" in result.output
+
+
+def test_serving_does_not_import_alembic():
+    # Only `flask db` needs Alembic; a fresh process shows what create_app() imports.
+    code = ("import sys\n"
+            "from {{ cookiecutter.__package }} import create_app\n"
+            "create_app({'TESTING': True})\n"
+            "print([name for name in sys.modules if name.split('.')[0] in "
+            "('alembic', 'flask_migrate')])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"

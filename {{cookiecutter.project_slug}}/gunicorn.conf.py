@@ -3,10 +3,10 @@
 import gc
 import json
 import os
+import secrets
 {%- if cookiecutter.use_metrics %}
 import tempfile
 {%- endif %}
-import uuid
 {%- if cookiecutter.use_metrics %}
 from pathlib import Path
 {%- endif %}
@@ -67,7 +67,7 @@ def write_problem(sock, status_int, reason, mesg):
     line or header, a URI or headers too long): problem+json with a request id, like the app's."""
     from gunicorn import util
 
-    request_id = uuid.uuid4().hex
+    request_id = secrets.token_hex(16)
     body = json.dumps({"type": "about:blank", "title": reason, "status": status_int,
                        "detail": mesg, "request_id": request_id}).encode()
     head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"

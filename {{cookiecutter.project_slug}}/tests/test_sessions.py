@@ -23,6 +23,13 @@ def test_a_request_that_uses_no_session_sets_no_cookie(visits_app):
     assert "Cookie" not in response.vary
 
 
+@pytest.mark.parametrize("cookie", ["theme=dark", "last_session=1; sessionid=2"])
+def test_other_cookies_open_no_session(visits_app, cookie):
+    response = visits_app.test_client().get("/healthz", headers={"Cookie": cookie})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
 def test_a_session_is_signed_sent_and_read_back(visits_app):
     client = visits_app.test_client()
     first = client.get("/visits")

@@ -60,7 +60,7 @@ def read_streamed_body():
     so a longer one would reach the view cut short: look for one byte more. And a chunk that the
     server cannot decode raises the server's own exception, which would be a 500.
     """
-    if not request.headers.get("Transfer-Encoding") or request.max_content_length is None:
+    if not request.environ.get("HTTP_TRANSFER_ENCODING") or request.max_content_length is None:
         return
     try:
         request.get_data()  # cached: the view's get_json() and form parsing read it from there

@@ -28,12 +28,24 @@ READ_RETRY_SECONDS = 0.01
 class Metrics:
     """The metrics of one app, in a registry of its own."""
 
-    def __init__(self):
+    def __init__(self, ignored_routes=()):
+        self.ignored_routes = frozenset(ignored_routes)
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter("http_requests", "HTTP requests answered", LABELS,
                                 registry=self.registry)
         self.latency = Histogram("http_request_duration_seconds", "Time to answer a request",
                                  LABELS, registry=self.registry)
+        # labels() validates and locks on every call; the children it returns never change.
+        self.children = {}
+
+    def observe(self, labels, seconds):
+        children = self.children.get(labels)
+        if children is None:
+            children = (self.requests.labels(*labels), self.latency.labels(*labels))
+            self.children[labels] = children
+        requests, latency = children
+        requests.inc()
+        latency.observe(seconds)
 
     def exposition(self):
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -53,15 +65,15 @@ def start_timer():
 
 
 def observe_request(response):
-    route = request.url_rule.rule if request.url_rule else UNMATCHED
-    if route in current_app.config["METRICS_IGNORED_ROUTES"]:
-        return response
-    method = request.method if request.method in KNOWN_METHODS else "OTHER"
-    labels = (method, route, str(response.status_code))
-    elapsed = time.perf_counter() - g.get("metrics_started", time.perf_counter())
+    finished = time.perf_counter()
     metrics = current_app.extensions[EXTENSION]
-    metrics.requests.labels(*labels).inc()
-    metrics.latency.labels(*labels).observe(elapsed)
+    rule = request.url_rule
+    route = rule.rule if rule else UNMATCHED
+    if route in metrics.ignored_routes:
+        return response
+    method = request.method
+    labels = (method if method in KNOWN_METHODS else "OTHER", route, str(response.status_code))
+    metrics.observe(labels, finished - g.get("metrics_started", finished))
     return response
 
 
@@ -71,7 +83,7 @@ def metrics_view():
 
 
 def init_metrics(app):
-    app.extensions[EXTENSION] = Metrics()
+    app.extensions[EXTENSION] = Metrics(app.config["METRICS_IGNORED_ROUTES"])
     app.before_request(start_timer)
     app.after_request(observe_request)
     app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])

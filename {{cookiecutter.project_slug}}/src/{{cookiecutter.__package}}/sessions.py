@@ -11,9 +11,15 @@ from flask.sessions import SecureCookieSessionInterface
 
 class SessionOnDemand(SecureCookieSessionInterface):
     def open_session(self, app, request):
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        if app.secret_key and not self.carries_session_cookie(app, request):
             return self.session_class()
         return super().open_session(app, request)
+
+    def carries_session_cookie(self, app, request):
+        # Parsing the Cookie header costs more than the rest of this class; most requests have
+        # no such header, or one without the name, which a substring test already rules out.
+        name = self.get_cookie_name(app)
+        return name in request.environ.get("HTTP_COOKIE", "") and name in request.cookies
 
     def save_session(self, app, session, response):
         if session or session.modified or session.accessed:

@@ -1,9 +1,11 @@
 """gunicorn settings for the bare Flask baseline: those of the template's gunicorn.conf.py.
 
-Same bind, worker count and class, preload, timeouts and keep-alive; the access log is the same
-format, written as one JSON line a request by python-json-logger, without request ids.
+Same bind, worker count and class, preload, timeouts, keep-alive and gc.freeze() before each
+fork; the access log is the same format, written as one JSON line a request by
+python-json-logger, without request ids.
 """
 
+import gc
 import os
 
 wsgi_app = "bare_app:create_app()"
@@ -15,6 +17,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
 keepalive = 5
 control_socket_disable = True
+
+
+def pre_fork(server, worker):
+    gc.freeze()
+
 
 accesslog = "-"
 errorlog = "-"

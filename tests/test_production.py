@@ -250,3 +250,16 @@ def test_kubernetes_manifests_probe_health_and_reference_secrets(runtime):
     assert [mount["mountPath"] for mount in container["volumeMounts"]] == ["/tmp"]
     [secret] = [item for item in container["env"] if item["name"] == "FLASK_SECRET_KEY"]
     assert set(secret) == {"name", "valueFrom"} and "secretKeyRef" in secret["valueFrom"]
+
+
+def test_kubernetes_gives_a_stopping_pod_time_to_drain(runtime):
+    """preStop pause, then gunicorn's graceful timeout: both must fit in the grace period, or
+    Kubernetes kills the requests that gunicorn is still finishing."""
+    deployment = yaml.safe_load((runtime["project"] / "deploy" / "deployment.yaml").read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    command = container["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "sleep"
+    conf = (runtime["project"] / "gunicorn.conf.py").read_text()
+    graceful = int(re.search(r'GUNICORN_GRACEFUL_TIMEOUT", (\d+)\)', conf).group(1))
+    assert int(command[1]) + graceful < pod["terminationGracePeriodSeconds"]

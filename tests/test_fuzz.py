@@ -4,7 +4,8 @@ schemathesis generates requests from the OpenAPI document the service serves (va
 ones, and stateful sequences through the documented links) and checks every response against it:
 no 5xx, statuses, content types, headers and bodies as documented, invalid data refused, secured
 operations refusing requests without a token. TEMPLATE_TESTS_FUZZ_EXAMPLES sets the number of
-examples per operation (default 100).
+examples per operation (default 100); each run draws a new seed, which a failure names, and
+TEMPLATE_TESTS_FUZZ_SEED replays one.
 
 Then requests that only a server sees, raw bytes on a socket: each one is answered by a 4xx
 problem+json document, never a 500, never a stack trace.
@@ -12,6 +13,7 @@ problem+json document, never a 500, never a stack trace.
 
 import json
 import os
+import random
 import socket
 import subprocess
 
@@ -25,6 +27,7 @@ from .served import serving
 pytestmark = pytest.mark.end_to_end
 
 EXAMPLES = int(os.environ.get("TEMPLATE_TESTS_FUZZ_EXAMPLES", "100"))
+SEED = os.environ.get("TEMPLATE_TESTS_FUZZ_SEED") or str(random.randrange(2**32))
 # A request that breaks the schema may also be refused for its size: 413, 414 or 431.
 SCHEMATHESIS_CONFIG = """\
 [checks.negative_data_rejection]
@@ -53,13 +56,14 @@ def test_schemathesis_finds_no_server_error_and_no_broken_contract(service, tmp_
                "--header", f"Authorization: Bearer {token}",
                "--max-examples", str(EXAMPLES), "--workers", "1", "--request-timeout", "10",
                "--generation-database", "none", "--report", "junit",
-               "--report-dir", str(tmp_path / "report")]
+               "--report-dir", str(tmp_path / "report"), "--seed", SEED]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=900)
     output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-12000:]
-    assert "Test cases:" in output and " passed" in output, output[-4000:]
+    replay = f"(replay: TEMPLATE_TESTS_FUZZ_SEED={SEED})"
+    assert result.returncode == 0, f"{output[-12000:]}\n{replay}"
+    assert "Test cases:" in output and " passed" in output, f"{output[-4000:]}\n{replay}"
     errors = [line for line in service.output().splitlines() if '"level": "ERROR"' in line]
-    assert not errors, "\n".join(errors[:5])
+    assert not errors, "\n".join([*errors[:5], replay])
 
 
 def exchange(port, data, timeout=10):

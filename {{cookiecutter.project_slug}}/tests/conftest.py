@@ -1,5 +1,6 @@
 import os
 {%- if cookiecutter.database == 'sqlalchemy' %}
+import shutil
 import weakref
 {%- endif %}
 
@@ -25,10 +26,35 @@ def clean_environment(monkeypatch):
 {%- if cookiecutter.database == 'sqlalchemy' %}
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """TEST_DATABASE_URL, or else an SQLite file, migrated once with `flask db upgrade`."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    template = None
+    if not url:
+        template = tmp_path_factory.mktemp("database") / "migrated.sqlite"
+        url = f"sqlite:///{template}"
+    upgrade(url)
+    return url, template
+
+
+def upgrade(url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture(autouse=True)
-def database_url(clean_environment, monkeypatch, tmp_path):
-    """Every app in the tests uses TEST_DATABASE_URL, or else a new SQLite file."""
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+def database_url(clean_environment, migrated_database, monkeypatch, tmp_path_factory):
+    """Every app in the tests uses a migrated database: a copy of the SQLite file made for
+    this test, or TEST_DATABASE_URL, whose rows the ``tables`` fixture deletes afterwards."""
+    url, template = migrated_database
+    if template is not None:
+        copy = tmp_path_factory.mktemp("database") / "test.sqlite"
+        shutil.copyfile(template, copy)
+        url = f"sqlite:///{copy}"
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", url)
     return url
 
@@ -50,12 +76,13 @@ def dispose_engines():
 
 @pytest.fixture
 def tables(app):
-    """The models' tables, created for one test and dropped after it."""
+    """The migrated tables, emptied after the test."""
     with app.app_context():
-        db.create_all()
         yield
         db.session.remove()
-        db.drop_all()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
 {%- endif %}
 
 

@@ -37,8 +37,9 @@ DEFAULTS = {
     "METRICS_IGNORED_ROUTES": ["/healthz", "/readyz", "/metrics"],
 {%- endif %}
 {%- if cookiecutter.database == 'sqlalchemy' %}
-    # A relative SQLite path lives in the instance folder; any SQLAlchemy URL works.
-    "SQLALCHEMY_DATABASE_URI": "sqlite:///{{ cookiecutter.__package }}.sqlite",
+    # Any SQLAlchemy URL; a relative SQLite path lives in the instance folder. Required in
+    # production; debug and the tests fall back to db.DEVELOPMENT_DATABASE.
+    "SQLALCHEMY_DATABASE_URI": None,
     # Test pooled connections before use, so a restarted database costs no failed request.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 {%- endif %}
@@ -51,6 +52,9 @@ REQUIRED_IN_PRODUCTION = (
     "JWT_ISSUER",
     "JWT_AUDIENCE",
     # and JWT_PUBLIC_KEY or JWT_JWKS_URL: auth.init_auth checks that one of them is set
+{%- endif %}
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    "SQLALCHEMY_DATABASE_URI",
 {%- endif %}
 )
 

@@ -1,16 +1,25 @@
 """The database: Flask-SQLAlchemy models, Flask-Migrate migrations, a readiness check."""
 
+import functools
+import os
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData, make_url, text
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError, ProgrammingError
 
+from .config import SETTINGS_VARIABLE, ConfigError
+from .errors import problem
 from .readiness import add_readiness_check
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Debug and the tests only: production names its database (config.REQUIRED_IN_PRODUCTION).
+DEVELOPMENT_DATABASE = "sqlite:///{{ cookiecutter.__package }}.sqlite"
+# What a database that is down, unreachable or not migrated yet raises in a request.
+UNAVAILABLE = (OperationalError, InterfaceError, ProgrammingError)
 
 # Named constraints, so that migrations can drop and alter them on every backend.
 NAMING_CONVENTION = {
@@ -24,9 +33,66 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 
-def database_is_reachable():
-    db.session.execute(text("SELECT 1"))
-    return True
+class SchemaBehind(Exception):
+    """The database has not been migrated to the revision this service ships."""
+
+
+@functools.cache
+def shipped_revisions():
+    """(every revision in migrations/, the heads among them); read once per process."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    return {revision.revision for revision in script.walk_revisions()}, set(script.get_heads())
+
+
+def database_is_ready():
+    """Reachable, and migrated at least as far as this service's migrations go.
+
+    A revision this service does not know was applied by a newer release (during a rolling
+    update, for example): the schema is ahead, not behind, and the service stays ready.
+    """
+    with db.engine.connect() as connection:
+        applied = set()
+        if connection.dialect.has_table(connection, "alembic_version"):
+            applied = set(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    known, heads = shipped_revisions()
+    if applied - known or heads <= applied:
+        return True
+    raise SchemaBehind(f"database at revision {', '.join(sorted(applied)) or 'none'}, "
+                       f"the service needs {', '.join(sorted(heads))}: run `flask db upgrade`")
+
+
+def handle_unavailable_database(error):
+    current_app.logger.error("database unavailable: %s", error.__class__.__name__,
+                             exc_info=error)
+    return problem(503, "Service Unavailable",
+                   "the database is unavailable or its schema is not up to date")
+
+
+def check_database_location(app):
+    """A bad URL or an SQLite file the service cannot write stops startup with one line."""
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI") or DEVELOPMENT_DATABASE
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    try:
+        url = make_url(uri)
+    except ArgumentError:
+        raise ConfigError(f"SQLALCHEMY_DATABASE_URI is not a database URL: {uri!r}") from None
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
+            or url.database.startswith("file:"):
+        return
+    # Flask-SQLAlchemy puts a relative path in the instance folder and creates that folder.
+    folder = Path(app.instance_path, url.database).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as error:
+        raise ConfigError(
+            f"SQLALCHEMY_DATABASE_URI={uri}: the folder {folder} cannot be written "
+            f"({error.strerror}): set FLASK_SQLALCHEMY_DATABASE_URI, or SQLALCHEMY_DATABASE_URI "
+            f"in the file named by {SETTINGS_VARIABLE}, to a database the service can write"
+        ) from None
 
 
 # Flask-Migrate imports Alembic, which only `flask db` needs: importing it in every process
@@ -49,6 +115,9 @@ def migrations_command(context, arguments):
 
 def init_db(app):
     """Connect the app to SQLALCHEMY_DATABASE_URI; `flask db upgrade` creates the schema."""
+    check_database_location(app)
     db.init_app(app)
     app.cli.add_command(migrations_command)
-    add_readiness_check(app, "database", database_is_reachable)
+    for error in UNAVAILABLE:
+        app.register_error_handler(error, handle_unavailable_database)
+    add_readiness_check(app, "database", database_is_ready)

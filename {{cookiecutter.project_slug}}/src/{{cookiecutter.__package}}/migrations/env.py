@@ -4,12 +4,16 @@ import logging
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # Show alembic's progress on the command line; a no-op where logging is already set up.
 logging.basicConfig(format="%(levelname)-5.5s [%(name)s] %(message)s")
 logging.getLogger("alembic").setLevel(logging.INFO)
 
 migrate = current_app.extensions["migrate"]
+# Pods that start together (a rollout, a scale-out) each run `flask db upgrade` before serving:
+# on PostgreSQL an advisory lock makes them take turns, and the later ones find nothing to do.
+MIGRATION_LOCK = 0x6D696772  # any number, the same in every release
 
 
 def run_migrations_offline():
@@ -25,6 +29,9 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=migrate.db.metadata,
                           **migrate.configure_args)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":  # held until the transaction ends
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": MIGRATION_LOCK})
             context.run_migrations()
 
 

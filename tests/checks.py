@@ -161,7 +161,8 @@ def secrets_in(text):
             if value.lower().strip("<>${}") not in PLACEHOLDERS:
                 yield what, found.group()
     for found in LONG_TOKEN.finditer(text):
-        if looks_random(found.group()):
+        # NAME=value is two words, not one token; base64 has "=" only as padding at its end.
+        if any(len(part) >= 32 and looks_random(part) for part in found.group().split("=")):
             yield "a long random string", found.group()
     for found in LONG_HEX.finditer(text):
         if entropy(found.group()) >= 3:

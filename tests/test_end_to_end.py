@@ -200,6 +200,34 @@ def check_gunicorn_serves_with_production_settings(installed, answers, log_path)
         assert health.headers["X-Request-ID"] == "e2e-request-42", describe(health, log_path)
 
 
+def readme_commands(project, heading):
+    """The first indented block after ``heading`` in the generated README: commands to run."""
+    lines = (project / "README.md").read_text().splitlines()
+    start = lines.index(heading)
+    block = []
+    for line in lines[start + 1:]:
+        if line.startswith("    "):
+            block.append(line[4:])
+        elif block:
+            break
+    assert block, f"no commands under {heading}"
+    return block
+
+
+def check_readme_production_commands_serve(installed, log_path):
+    """The README's gunicorn commands, as they are, in a shell of the project's folder: every
+    setting production requires is in them (and the database migrated), so it starts ready."""
+    commands = readme_commands(installed.project, "### gunicorn")
+    assert commands[-1] == "gunicorn", commands
+    port = free_port()
+    env = gunicorn_environment(installed, port, log_path.parent)
+    script = "set -e\n" + "\n".join(commands) + "\n"
+    with serving(["bash", "-c", script], installed.project, env, port, log_path):
+        ready = get(port, "/readyz")
+        assert ready.status == 200, describe(ready, log_path)
+        assert get(port, "/").status == 200, describe(ready, log_path)
+
+
 @pytest.mark.parametrize("answers", [pytest.param(answers, id=name)
                                      for name, answers in COMBINATIONS])
 def test_installs_tests_and_serves_as_a_user_would(cookies, answers, tmp_path):
@@ -210,3 +238,4 @@ def test_installs_tests_and_serves_as_a_user_would(cookies, answers, tmp_path):
     check_gunicorn_refuses_to_start_without_a_secret_key(installed, answers,
                                                          tmp_path / "no-key.log")
     check_gunicorn_serves_with_production_settings(installed, answers, tmp_path / "gunicorn.log")
+    check_readme_production_commands_serve(installed, tmp_path / "readme-gunicorn.log")

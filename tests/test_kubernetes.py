@@ -1,0 +1,146 @@
+"""The rendered deploy/ played as a pod by `podman kube play`, with the image built from the
+rendered Dockerfile and a PostgreSQL server on the pod's network.
+
+The Secret is the one the README's `kubectl create secret` makes (its database URL pointed at
+the server started here); podman reads a Secret's keys from a podman secret holding them as
+JSON with base64 values, as `data` is in Kubernetes. podman's translation of probes is not to be
+trusted (named ports become 0), so the test calls /healthz and /readyz itself, from inside the
+pod, where the probes would.
+"""
+
+import base64
+import json
+import secrets
+import time
+
+import pytest
+import yaml
+
+from .conftest import bake_ok
+from .containers import build_image, podman, postgres_image, remove_images, unique_name
+from .deployment import manifests, pod_spec, readme_secret
+from .options import ALL_ON
+
+pytestmark = pytest.mark.end_to_end
+
+NAME = "my-service"  # the Deployment, ConfigMap and Secret of the default project name
+WEB = f"{NAME}-pod-0-web"
+STARTUP_SECONDS = 120
+FETCH = """
+import sys, urllib.error, urllib.request
+try:
+    response = urllib.request.urlopen("http://127.0.0.1:8000" + sys.argv[1], timeout=5)
+except urllib.error.HTTPError as error:
+    response = error
+print(response.status)
+print(response.read().decode())
+"""
+
+
+def fetch(path):
+    """(status, JSON body) of a GET from inside the pod, or (None, why) before it answers."""
+    result = podman("exec", WEB, "python", "-c", FETCH, path, check=False)
+    if result.returncode != 0:
+        return None, result.stderr[-500:]
+    status, body = result.stdout.split("\n", 1)
+    return int(status), json.loads(body)
+
+
+def wait_for(path, status, what):
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        answer = fetch(path)
+        if answer[0] == status:
+            return answer[1]
+        time.sleep(1)
+    logs = podman("logs", WEB, check=False)
+    pytest.fail(f"{what}: {path} answered {answer}\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
+
+
+def play_file(project, image, path):
+    """The documents of deploy/, as `kubectl apply -f deploy/` sends them, with the image the
+    README says to set; but the Service, which podman would publish on a port of the host's.
+
+    podman 4.3 removes a finished init container as Kubernetes does ("once"), but often tries
+    while it still counts it as running and gives up on the pod; its annotation for init
+    containers that stay ("always") avoids that, and Kubernetes ignores it.
+    """
+    documents = [document for document in manifests(project) if document["kind"] != "Service"]
+    for document in documents:
+        if document["kind"] == "Deployment":
+            document["metadata"].setdefault("annotations", {})[
+                "io.podman.annotations.init.container.type"] = "always"
+            spec = document["spec"]["template"]["spec"]
+            for container in spec.get("initContainers", []) + spec["containers"]:
+                container["image"] = image
+    path.write_text(yaml.safe_dump_all(documents))
+    return path
+
+
+@pytest.fixture
+def database(tmp_path):
+    """A PostgreSQL server on a network of its own: (network, host name, user, password)."""
+    network, host = unique_name(), unique_name()
+    password = secrets.token_hex(16)
+    podman("network", "create", network)
+    try:
+        podman("run", "--detach", "--name", host, "--network", network, "-e", "POSTGRES_USER=app",
+               "-e", f"POSTGRES_PASSWORD={password}", "-e", "POSTGRES_DB=app", postgres_image())
+        deadline = time.monotonic() + STARTUP_SECONDS
+        ready = ("exec", host, "pg_isready", "--host=127.0.0.1", "--username=app")
+        while podman(*ready, check=False).returncode != 0:
+            assert time.monotonic() < deadline, podman("logs", host, check=False).stderr
+            time.sleep(1)
+        yield network, host, password
+    finally:
+        podman("rm", "--force", "--volumes", "--time", "0", host, check=False)
+        podman("network", "rm", "--force", network, check=False)
+
+
+def test_manifests_start_a_pod_that_migrates_and_serves(cookies, tmp_path, database):
+    network, host, password = database
+    project = bake_ok(cookies, **ALL_ON)
+    image = build_image(project, f"localhost/template-tests/{unique_name()}:latest")
+    secret = readme_secret(project)
+    assert set(secret) == {"FLASK_SECRET_KEY", "FLASK_SQLALCHEMY_DATABASE_URI"}
+    secret["FLASK_SQLALCHEMY_DATABASE_URI"] = (
+        f"postgresql+psycopg://app:{password}@{host}:5432/app?connect_timeout=5")
+    encoded = {key: base64.b64encode(value.encode()).decode() for key, value in secret.items()}
+    (tmp_path / "secret.json").write_text(json.dumps(encoded))
+    podman("secret", "rm", NAME, check=False)  # left by an interrupted run
+    podman("secret", "create", NAME, tmp_path / "secret.json")
+    path = play_file(project, image, tmp_path / "deploy.yaml")
+    try:
+        podman("kube", "play", "--replace", "--network", network, path)
+        assert wait_for("/healthz", 200, "alive") == {"status": "ok"}
+        assert wait_for("/readyz", 200, "ready once the init container migrated") == {
+            "status": "ready"}
+        applied = podman("exec", host, "psql", "-U", "app", "-d", "app", "-Atc",
+                         "SELECT version_num FROM alembic_version").stdout.split()
+        assert applied == ["0001"]
+        listed = fetch("/items")
+        assert listed[0] == 200 and listed[1]["items"] == []
+
+        assert podman("exec", WEB, "id", "-u").stdout.strip() == "10001"
+        write = podman("exec", WEB, "touch", "/app/written", check=False)
+        assert write.returncode != 0 and "Read-only file system" in write.stderr
+        podman("exec", WEB, "touch", "/tmp/written")
+        env = dict(line.split("=", 1) for line in
+                   podman("exec", WEB, "env").stdout.splitlines() if "=" in line)
+        [config_map] = [doc for doc in manifests(project) if doc["kind"] == "ConfigMap"]
+        for name, value in config_map["data"].items():
+            assert env[name] == value, f"{name} is not the ConfigMap's"
+        for name, value in secret.items():
+            assert env[name] == value, f"{name} is not the Secret's"
+        assert "initContainers" in pod_spec(project)
+
+        podman("stop", host)
+        body = wait_for("/readyz", 503, "not ready while the database is down")
+        assert body["check"] == "database"
+        assert fetch("/items")[0] == 503
+        podman("start", host)
+        wait_for("/readyz", 200, "ready again once the database is back")
+    finally:
+        podman("kube", "down", path, check=False)
+        podman("secret", "rm", NAME, check=False)
+        remove_images(image)

@@ -10,7 +10,7 @@ from allpairspy import AllPairs
 
 OPTIONS = {
     "license": ["MIT", "BSD-3-Clause", "Apache-2.0", "GPL-3.0-or-later", "Proprietary"],
-    "python_min": ["3.11", "3.12", "3.13"],
+    "python_min": ["3.11", "3.12", "3.13", "3.14"],
     "use_docker": [True, False],
     "use_kubernetes": [False, True],
     "ci": ["github", "gitlab", "none"],
@@ -21,6 +21,9 @@ OPTIONS = {
     "use_openapi": [True, False],
     "database": ["none", "sqlalchemy"],
 }
+
+# Every Python a render supports, oldest first: from its python_min up to the newest.
+PYTHONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]
 
 # The value that switches each boolean or choice option fully on and fully off.
 ALL_ON = {"use_docker": True, "use_kubernetes": True, "ci": "github", "use_metrics": True,
@@ -34,6 +37,10 @@ ALL_OFF = {"use_docker": False, "use_kubernetes": False, "ci": "none", "use_metr
 UNSUPPORTED = [
     ({"use_kubernetes": True, "use_docker": False}, "use_kubernetes needs use_docker"),
 ]
+
+
+def supported_pythons(python_min):
+    return PYTHONS[PYTHONS.index(python_min):]
 
 
 def unsupported_reason(combo):

@@ -91,7 +91,7 @@ def test_autoscaled_deployments_leave_the_replica_count_to_the_autoscaler(cookie
     assert scaled
 
 
-@pytest.mark.parametrize("python_min", ["3.11", "3.13"])
+@pytest.mark.parametrize("python_min", ["3.11", "3.14"])
 def test_the_image_runs_the_newest_python_the_service_supports(cookies, python_min):
     project = bake_ok(cookies, python_min=python_min)
     classifiers = tomllib.loads((project / "pyproject.toml").read_text())["project"]["classifiers"]

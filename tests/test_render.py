@@ -3,10 +3,11 @@
 import tomllib
 
 import pytest
+import yaml
 
 from .checks import assert_project_is_sound
 from .conftest import COOKIECUTTER_JSON, bake_ok
-from .options import OPTIONS
+from .options import OPTIONS, supported_pythons
 
 
 def test_defaults_render_a_sound_project(default_project):
@@ -62,7 +63,7 @@ def test_each_license_renders_its_text_and_metadata(cookies, license_name):
 @pytest.mark.parametrize("python_min", OPTIONS["python_min"])
 def test_each_minimum_python_sets_requires_classifiers_and_tox_envs(cookies, python_min):
     project = bake_ok(cookies, python_min=python_min)
-    supported = [v for v in OPTIONS["python_min"] if v >= python_min]
+    supported = supported_pythons(python_min)
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     assert metadata["requires-python"] == f">={python_min}"
     versions = [c.rsplit(" ", 1)[1] for c in metadata["classifiers"]
@@ -72,6 +73,20 @@ def test_each_minimum_python_sets_requires_classifiers_and_tox_envs(cookies, pyt
                     if line.startswith("env_list"))
     envs = [env.strip() for env in env_list.split("=", 1)[1].split(",")]
     assert envs == [f"py{v.replace('.', '')}" for v in supported] + ["lint"]
+
+
+@pytest.mark.parametrize("python_min", OPTIONS["python_min"])
+def test_each_minimum_python_sets_the_ci_matrices_and_the_image(cookies, python_min):
+    supported = supported_pythons(python_min)
+    github = bake_ok(cookies, python_min=python_min, ci="github")
+    workflow = yaml.safe_load((github / ".github/workflows/ci.yml").read_text())
+    assert workflow["jobs"]["test"]["strategy"]["matrix"]["python"] == supported
+    assert f"ARG PYTHON_VERSION={supported[-1]}\n" in (github / "Dockerfile").read_text()
+    assert f"the tests run on each of {', '.join(supported)}." in (github / "README.md").read_text()
+    gitlab = bake_ok(cookies, python_min=python_min, ci="gitlab")
+    pipeline = yaml.safe_load((gitlab / ".gitlab-ci.yml").read_text())
+    assert pipeline["test"]["parallel"]["matrix"] == [{"PYTHON": supported}]
+    assert pipeline["lint"]["image"] == f"python:{supported[-1]}-slim"
 
 
 HOSTILE = [

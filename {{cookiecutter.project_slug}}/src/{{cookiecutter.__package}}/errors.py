@@ -47,9 +47,11 @@ class RequestJSONProvider(DefaultJSONProvider):
     def loads(self, s, **kwargs):
         try:
             value = super().loads(s, **kwargs)
+            # Python 3.14 decodes deeper than it can encode: what the response could not echo
+            # is too deep as well.
+            json.dumps(value, ensure_ascii=False).encode()  # UnicodeEncodeError: lone surrogate
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
-        json.dumps(value, ensure_ascii=False).encode()  # UnicodeEncodeError on a lone surrogate
         return value
 
 

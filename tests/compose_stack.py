@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .containers import podman, run
+from .containers import BUILD_ARGS, podman, run
 
 COMMAND_TIMEOUT = 900
 PROJECT_LABEL = "com.docker.compose.project"
@@ -130,6 +130,16 @@ def exec_form_healthchecks_as_shell(project, name="compose.exec-healthchecks.yam
             services[service] = {"healthcheck": {"test": ["CMD-SHELL", shlex.join(test[1:])]}}
     if not services:
         return None
+    (Path(project) / name).write_text(yaml.safe_dump({"services": services}), encoding="utf-8")
+    return name
+
+
+def build_args_for_the_proxy(project, name="compose.build-args.yaml"):
+    """An override file giving each service that compose builds containers.BUILD_ARGS, the
+    build arguments the HTTPS proxy of these machines needs; its name."""
+    compose = yaml.safe_load((Path(project) / "compose.yaml").read_text(encoding="utf-8"))
+    services = {service: {"build": {"context": ".", "args": BUILD_ARGS}}
+                for service, settings in compose["services"].items() if "build" in settings}
     (Path(project) / name).write_text(yaml.safe_dump({"services": services}), encoding="utf-8")
     return name
 

@@ -1,7 +1,7 @@
 """Podman for the container tests: one configuration, one storage folder, locally made bases.
 
 No registry is reachable, so `python:X.Y-slim` is a stand-in made here with debootstrap from a
-Debian suite whose python3 is X.Y, imported under the official image's name, and reused by every
+Debian suite that ships python X.Y, imported under the official image's name, and reused by every
 later run on the machine. Everything lives in one folder (TEMPLATE_TESTS_CONTAINERS, by default
 /var/tmp/template-tests-containers): the storage of images and containers, the configuration
 files podman reads, the root file systems debootstrap made. Making a base is guarded by a file
@@ -31,25 +31,30 @@ MIRROR = "http://deb.debian.org/debian"
 # debootstrap's script for every current suite; a suite newer than the installed debootstrap
 # (forky) has no script of its own yet.
 DEBOOTSTRAP_SCRIPT = "/usr/share/debootstrap/scripts/sid"
-BASE_PACKAGES = ("python3", "python3-venv", "python3-pip", "ca-certificates")
 HOST_CA_CERTIFICATES = Path("/usr/local/share/ca-certificates")
 PACKAGES_TO_INSTALL = ("podman buildah debootstrap runc slirp4netns fuse-overlayfs uidmap "
                        "netavark aardvark-dns catatonit iptables")
 COMMAND_TIMEOUT = 900
 
-# Python version of an official python:X.Y-slim image -> the Debian suite whose default python3
-# is that version. 3.12 was never the python3 of a Debian suite. A newer version is one more row,
-# e.g. "3.14": "forky" once forky's python3 is 3.14; the stand-in's `python --version` is checked
-# after it is made, so a row that names the wrong suite fails there.
+# Python version of an official python:X.Y-slim image -> a Debian suite with a pythonX.Y package
+# (no current suite has 3.12). The stand-in's `python --version` is checked after it is made, so
+# a row that names the wrong suite fails there.
 PYTHON_SUITES = {
     "3.11": "bookworm",
     "3.13": "trixie",
+    "3.14": "forky",
+    "3.15": "forky",
 }
+# Bumped when the way a stand-in is made changes: an image or tar of another recipe is remade.
+STAND_IN_RECIPE = 2
+STAND_IN_LABEL = "org.template-tests.stand-in"
 
-# Like the official image: /usr/local/bin first, a UTF-8 locale without locales installed.
+# Like the official image: /usr/local/bin first, a UTF-8 locale without locales installed. And
+# the system's CAs (with the host's) for clients that bring a list of their own, such as uv.
 BASE_ENV = {
     "PATH": "/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin",
     "LANG": "C.UTF-8",
+    "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt",
 }
 
 CONTAINERS_CONF = """\
@@ -141,53 +146,72 @@ def python_image(version):
     """The tag `docker.io/library/python:{version}-slim`, after making sure a stand-in exists."""
     if version not in PYTHON_SUITES:
         raise ValueError(
-            f"no stand-in for python:{version}-slim: no Debian suite in PYTHON_SUITES has "
-            f"Python {version} as its python3 (known: {', '.join(PYTHON_SUITES)}); build with "
+            f"no stand-in for python:{version}-slim: no Debian suite in PYTHON_SUITES ships "
+            f"Python {version} (known: {', '.join(PYTHON_SUITES)}); build with "
             f"--build-arg PYTHON_VERSION= one of those, or add a suite to PYTHON_SUITES")
     tag = f"docker.io/library/python:{version}-slim"
+    recipe = stand_in_recipe(version)
     with locked("bases"):
-        if podman("image", "exists", tag, check=False).returncode != 0:
-            import_base(base_tarball(PYTHON_SUITES[version]), tag)
+        present = podman("image", "inspect", "--format",
+                         f'{{{{.Id}}}} {{{{index .Labels "{STAND_IN_LABEL}"}}}}', tag, check=False)
+        old_id, _, old_recipe = present.stdout.strip().partition(" ")
+        if present.returncode != 0 or old_recipe != recipe:
+            import_base(base_tarball(version), tag, recipe)
             check_base(tag, version)
+            if present.returncode == 0:
+                podman("rmi", old_id, check=False)  # still used by an image built on it: kept
     return tag
 
 
-def base_tarball(suite):
-    """A tar of a minimal `suite` made to behave like the official slim image, made once."""
+def base_packages(version):
+    return (f"python{version}", f"python{version}-venv", "ca-certificates")
+
+
+def stand_in_recipe(version):
+    return f"{STAND_IN_RECIPE}:{PYTHON_SUITES[version]}:{','.join(base_packages(version))}"
+
+
+def base_tarball(version):
+    """A tar of a minimal Debian with python ``version`` made to behave like the official slim
+    image, made once."""
     bases = ROOT / "bases"
     bases.mkdir(exist_ok=True)
-    tarball = bases / f"{suite}.tar"
+    suite = PYTHON_SUITES[version]
+    name = f"python{version}-{suite}-{STAND_IN_RECIPE}"
+    tarball = bases / f"{name}.tar"
     if tarball.exists():
         return tarball
-    rootfs = bases / f"{suite}.rootfs"
+    rootfs = bases / f"{name}.rootfs"
     shutil.rmtree(rootfs, ignore_errors=True)  # left by an interrupted run
     if shutil.which("debootstrap") is None:
         pytest.fail(f"debootstrap is not installed: install it: .ci/run does "
                     f"(apt-get install --no-install-recommends {PACKAGES_TO_INSTALL})")
-    run(["debootstrap", "--variant=minbase", f"--include={','.join(BASE_PACKAGES)}",
+    run(["debootstrap", "--variant=minbase", f"--include={','.join(base_packages(version))}",
          suite, str(rootfs), MIRROR, DEBOOTSTRAP_SCRIPT])
-    make_like_official_image(rootfs)
-    partial = bases / f".{suite}.tar.partial"
+    make_like_official_image(rootfs, version)
+    partial = bases / f".{name}.tar.partial"
     run(["tar", "--numeric-owner", "--xattrs", "-C", str(rootfs), "-cf", str(partial), "."])
     os.replace(partial, tarball)
     shutil.rmtree(rootfs)
     return tarball
 
 
-def make_like_official_image(rootfs):
-    """Trust the host's CAs (HTTPS goes through a proxy with its own), `python` and `pip` on
-    PATH, pip allowed to install outside a virtualenv, no apt lists or caches."""
+def make_like_official_image(rootfs, version):
+    """Trust the host's CAs (HTTPS goes through a proxy with its own); `python` and `python3`
+    run ``version`` whatever the suite's python3 is; pip installed for it and allowed outside a
+    virtualenv, in /usr/local as in the official image; no apt lists or caches."""
     certificates = rootfs / "usr/local/share/ca-certificates"
     certificates.mkdir(parents=True, exist_ok=True)
     for certificate in HOST_CA_CERTIFICATES.glob("*.crt"):
         shutil.copy(certificate, certificates / certificate.name)
     run(["chroot", str(rootfs), "update-ca-certificates"])
-    for name, target in (("python", "/usr/bin/python3"), ("pip", "/usr/bin/pip3")):
+    for name in ("python", "python3"):
         link = rootfs / "usr/local/bin" / name
         link.unlink(missing_ok=True)
-        link.symlink_to(target)
+        link.symlink_to(f"/usr/bin/python{version}")
     for marker in rootfs.glob("usr/lib/python3*/EXTERNALLY-MANAGED"):
         marker.unlink()
+    install_pip(rootfs, version)
     for cache in ("var/lib/apt/lists", "var/cache/apt"):
         for path in (rootfs / cache).glob("*"):
             if path.is_dir() and not path.is_symlink():
@@ -196,8 +220,19 @@ def make_like_official_image(rootfs):
                 path.unlink()
 
 
-def import_base(tarball, tag):
-    changes = [f"ENV {name}={value}" for name, value in BASE_ENV.items()] + ['CMD ["python3"]']
+def install_pip(rootfs, version):
+    """pip from the wheel that pythonX.Y-venv brings, run from the wheel itself: Debian's
+    ensurepip only serves virtualenvs. It lands in /usr/local (pip, pip3, pip3.X)."""
+    [wheel] = (rootfs / "usr/share/python-wheels").glob("pip-*.whl")
+    inside = f"/usr/share/python-wheels/{wheel.name}"
+    run(["chroot", str(rootfs), f"python{version}", f"{inside}/pip", "install",
+         "--no-index", "--no-cache-dir", "--disable-pip-version-check", "--no-warn-script-location",
+         inside])
+
+
+def import_base(tarball, tag, recipe):
+    changes = ([f"ENV {name}={value}" for name, value in BASE_ENV.items()]
+               + [f"LABEL {STAND_IN_LABEL}={recipe}", 'CMD ["python3"]'])
     podman("import", *(arg for change in changes for arg in ("--change", change)),
            tarball, tag)
 
@@ -205,10 +240,14 @@ def import_base(tarball, tag):
 def check_base(tag, version):
     """The stand-in has the Python it is named after, pip, and what the Dockerfile uses."""
     result = podman("run", "--rm", "--network", "none", tag, "sh", "-c",
-                    "python --version && pip --version && command -v groupadd useradd",
+                    "python --version && python3 --version && pip --version"
+                    " && command -v groupadd useradd",
                     check=False)
     output = result.stdout + result.stderr
-    if result.returncode != 0 or not result.stdout.startswith(f"Python {version}."):
+    lines = result.stdout.splitlines()
+    if (result.returncode != 0 or len(lines) < 3
+            or not all(line.startswith(f"Python {version}.") for line in lines[:2])
+            or not lines[2].endswith(f"(python {version})")):
         podman("rmi", tag, check=False)
         pytest.fail(f"the stand-in {tag} is not what the official image offers "
                     f"(python {version}, pip, groupadd, useradd):\n{output}")
@@ -216,13 +255,19 @@ def check_base(tag, version):
 
 # Built images ----------------------------------------------------------------------------------
 
+# HTTPS from these machines goes through a proxy whose certificate authority the stand-in bases
+# trust (make_like_official_image); uv trusts only its own roots unless told to use the system's.
+BUILD_ARGS = {"UV_SYSTEM_CERTS": "1"}
+
+
 def build_image(project, tag, *build_args):
     """`podman build` of the project's Dockerfile; the docker format keeps HEALTHCHECK.
 
     Without a layer cache: no intermediate image is left behind once the tag is removed.
     """
-    podman("build", "--format", "docker", "--pull=never", "--layers=false", *build_args,
-           "-t", tag, project)
+    proxy_args = [f"--build-arg={name}={value}" for name, value in BUILD_ARGS.items()]
+    podman("build", "--format", "docker", "--pull=never", "--layers=false", *proxy_args,
+           *build_args, "-t", tag, project)
     return tag
 
 

@@ -30,7 +30,8 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from .compose_stack import compose_stack, exec_form_healthchecks_as_shell, healthchecks_driven
+from .compose_stack import (build_args_for_the_proxy, compose_stack,
+                            exec_form_healthchecks_as_shell, healthchecks_driven)
 from .conftest import bake_ok
 from .containers import (Container, docker_api, host_port, postgres_image, python_image,
                          remove_images)
@@ -190,7 +191,8 @@ def test_stack(cookies, docker_host, answers):
 
 
 def run_stack(project, name, docker_host, python, answers):
-    files = ["compose.yaml", *filter(None, [exec_form_healthchecks_as_shell(project)])]
+    files = ["compose.yaml", build_args_for_the_proxy(project),
+             *filter(None, [exec_form_healthchecks_as_shell(project)])]
     settings = fresh_secrets()
     issuer = Issuer() if answers.get("auth") == "jwt" else None
     if issuer:

@@ -17,6 +17,7 @@ import shlex
 import socket
 import threading
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -237,6 +238,7 @@ def image(request, cookies_session):
 
 def test_image_runs_as_the_readme_says(image, tmp_path):
     check_contents(image)
+    check_locked_versions(image)
     check_healthcheck_survived_the_build(image)
     check_refuses_to_start_without_a_secret_key(image, tmp_path)
     with serving(image, tmp_path) as service:
@@ -270,6 +272,28 @@ def check_contents(image):
     assert not copied_tests, f"the project's tests are in the image: {copied_tests}"
     assert [path for path in files if path.startswith("app/")] == ["app/gunicorn.conf.py"], \
         "WORKDIR /app holds more than gunicorn.conf.py"
+
+
+# Run inside the container: {name: version} of every distribution the service's Python sees.
+DISTRIBUTIONS = """
+import json
+from importlib.metadata import distributions
+print(json.dumps({d.metadata["Name"].lower().replace("_", "-").replace(".", "-"): d.version
+                  for d in distributions()}))
+"""
+
+
+def check_locked_versions(image):
+    """Every distribution in the image is at the version uv.lock pins: nothing was resolved."""
+    lock = tomllib.loads((image.project / "uv.lock").read_text(encoding="utf-8"))
+    locked = {package["name"]: package.get("version") for package in lock["package"]}
+    result = podman("run", "--rm", "--network", "none", image.tag, "python", "-c", DISTRIBUTIONS)
+    installed = json.loads(result.stdout)
+    assert "flask" in installed and "gunicorn" in installed, installed
+    unlocked = {name: version for name, version in installed.items()
+                if name not in locked or locked[name] not in (None, version)}
+    assert not unlocked, f"installed in the image but not as uv.lock pins them: {unlocked}"
+    assert "pytest" not in installed and "flake8" not in installed, "test or lint tools installed"
 
 
 def check_healthcheck_survived_the_build(image):

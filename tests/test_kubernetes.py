@@ -23,8 +23,7 @@ from .options import ALL_ON
 
 pytestmark = pytest.mark.end_to_end
 
-NAME = "my-service"  # the Deployment, ConfigMap and Secret of the default project name
-WEB = f"{NAME}-pod-0-web"
+WEB = "my-service-pod-0-web"  # the Deployment of the default project name, as podman names it
 STARTUP_SECONDS = 120
 FETCH = """
 import sys, urllib.error, urllib.request
@@ -57,9 +56,11 @@ def wait_for(path, status, what):
     pytest.fail(f"{what}: {path} answered {answer}\n{logs.stdout[-3000:]}{logs.stderr[-3000:]}")
 
 
-def play_file(project, image, path):
+def play_file(project, image, secret, path):
     """The documents of deploy/, as `kubectl apply -f deploy/` sends them, with the image the
-    README says to set; but the Service, which podman would publish on a port of the host's.
+    README says to set and the Secret under a name of this run's own (podman keeps secrets by
+    name, and a run must never read another's); but the Service, which podman would publish on
+    a port of the host's.
 
     podman 4.3 removes a finished init container as Kubernetes does ("once"), but often tries
     while it still counts it as running and gives up on the pod; its annotation for init
@@ -73,6 +74,9 @@ def play_file(project, image, path):
             spec = document["spec"]["template"]["spec"]
             for container in spec.get("initContainers", []) + spec["containers"]:
                 container["image"] = image
+                for item in container.get("env", []):
+                    if "secretKeyRef" in item.get("valueFrom", {}):
+                        item["valueFrom"]["secretKeyRef"]["name"] = secret
     path.write_text(yaml.safe_dump_all(documents))
     return path
 
@@ -107,9 +111,9 @@ def test_manifests_start_a_pod_that_migrates_and_serves(cookies, tmp_path, datab
         f"postgresql+psycopg://app:{password}@{host}:5432/app?connect_timeout=5")
     encoded = {key: base64.b64encode(value.encode()).decode() for key, value in secret.items()}
     (tmp_path / "secret.json").write_text(json.dumps(encoded))
-    podman("secret", "rm", NAME, check=False)  # left by an interrupted run
-    podman("secret", "create", NAME, tmp_path / "secret.json")
-    path = play_file(project, image, tmp_path / "deploy.yaml")
+    secret_name = unique_name()
+    podman("secret", "create", secret_name, tmp_path / "secret.json")
+    path = play_file(project, image, secret_name, tmp_path / "deploy.yaml")
     try:
         podman("kube", "play", "--replace", "--network", network, path)
         assert wait_for("/healthz", 200, "alive") == {"status": "ok"}
@@ -142,5 +146,5 @@ def test_manifests_start_a_pod_that_migrates_and_serves(cookies, tmp_path, datab
         wait_for("/readyz", 200, "ready again once the database is back")
     finally:
         podman("kube", "down", path, check=False)
-        podman("secret", "rm", NAME, check=False)
+        podman("secret", "rm", secret_name, check=False)
         remove_images(image)

@@ -1,9 +1,10 @@
-"""Production options run for real: the image's commands from the built wheel, metrics under
-several gunicorn workers, and the structure of the files that Docker and Kubernetes read.
+"""Production options run for real: metrics under several gunicorn workers from the built
+wheels, and the structure of the files that Docker and Kubernetes read (test_image.py,
+test_compose.py and test_kubernetes.py run those files themselves).
 
-Docker does not run here, so the runtime stage is reproduced: a fresh virtualenv gets the wheels
-built the way the Dockerfile builds them, and a folder holding only gunicorn.conf.py stands for
-WORKDIR. Servers listen on 127.0.0.1 only, run in their own process group, and are always killed.
+A fresh virtualenv gets the wheels of the all-on render, and a folder holding only
+gunicorn.conf.py stands for the image's WORKDIR. Servers listen on 127.0.0.1 only, run in their
+own process group, and are always killed.
 """
 
 import json
@@ -140,40 +141,6 @@ def start(runtime, tmp_path):
     yield start_server
     for server in servers:
         server.stop()
-
-
-def test_image_cmd_and_healthcheck_serve_the_built_wheel(runtime, start):
-    env, cmd, healthcheck = image_contract(runtime["project"] / "Dockerfile")
-    assert cmd == ["gunicorn"] and healthcheck[0] == "python"
-    assert env["PYTHONUNBUFFERED"] == "1"
-    port = free_port()
-    server = start(cmd, {**env, "PORT": str(port), "WEB_CONCURRENCY": "2",
-                         **production_env(ALL_ON)})
-    server.wait_until_healthy(port)
-
-    check = subprocess.run(healthcheck, env=server.env, capture_output=True, text=True, timeout=30)
-    assert check.returncode == 0, check.stderr
-    status, body = get(port, "/", {"X-Request-ID": "image-check-1"})
-    assert status == 200 and json.loads(body)["service"] == "My Service"
-
-    assert server.stop() == 0, "gunicorn did not stop cleanly on SIGTERM:\n" + server.output()
-    check = subprocess.run(healthcheck, env=server.env, capture_output=True, text=True, timeout=30)
-    assert check.returncode != 0, "the healthcheck passed with no server"
-
-    lines = [json.loads(line) for line in server.output().splitlines()]
-    assert {"time", "level", "name", "message", "request_id"} <= set(lines[0])
-    [access] = [line for line in lines if line["request_id"] == "image-check-1"]
-    assert access["name"] == "gunicorn.access" and '"GET / HTTP/1.1" 200' in access["message"]
-    assert any(line["message"] == "Handling signal: term" for line in lines)
-
-
-def test_image_refuses_to_start_without_a_secret_key(runtime, start):
-    env, cmd, _ = image_contract(runtime["project"] / "Dockerfile")
-    settings = production_env(ALL_ON)
-    del settings["FLASK_SECRET_KEY"]
-    server = start(cmd, {**env, "PORT": str(free_port()), "WEB_CONCURRENCY": "1", **settings})
-    assert server.process.wait(timeout=STARTUP_SECONDS) != 0
-    assert "SECRET_KEY is required in production" in server.output()
 
 
 def request_counts(port):

@@ -1,0 +1,84 @@
+"""The rendered uv.lock: what uv makes for every combination, and what tox installs.
+
+`scripts/update_lock.py` writes the template's lock from uv's own locks of every combination
+of the options that bring dependencies and python_min; here each supported combination's
+rendered lock must be accepted by `uv lock --locked` as it is. The generated tox installs
+exactly the locked versions, resolving nothing new, and a pyproject.toml changed without
+`uv lock` stops it with the line that says what to run.
+"""
+
+import os
+import subprocess
+import sys
+import tomllib
+from importlib.metadata import PathDistribution
+from pathlib import Path
+
+import pytest
+
+from .conftest import bake_ok
+from .options import combination_id, supported_combinations
+
+UV = [sys.executable, "-m", "uv"]
+TOX = Path(sys.executable).with_name("tox")
+
+
+def locked_versions(project):
+    """{normalised name: version} of every package uv.lock pins (the project itself aside)."""
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    return {package["name"]: package["version"] for package in lock["package"]
+            if "version" in package}
+
+
+def normalised(name):
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def uv_lock_locked(project, python):
+    before = (project / "uv.lock").read_text(encoding="utf-8")
+    result = subprocess.run([*UV, "lock", "--locked", "--python", python], cwd=project,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (project / "uv.lock").read_text(encoding="utf-8") == before, "uv rewrote the lock"
+
+
+@pytest.mark.parametrize("combo", supported_combinations(), ids=combination_id)
+def test_each_render_locks_what_uv_would(cookies, combo):
+    project = bake_ok(cookies, **combo)
+    uv_lock_locked(project, combo["python_min"])
+
+
+def user_environment():
+    dropped = ("TOX_", "PYTEST_", "COV_CORE_", "FLASK_", "VIRTUAL_ENV", "PYTHONPATH")
+    return {name: value for name, value in os.environ.items() if not name.startswith(dropped)}
+
+
+def tox(project, *args):
+    return subprocess.run([str(TOX), *args], cwd=project, env=user_environment(),
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.end_to_end
+def test_tox_installs_the_locked_versions_and_stops_on_a_stale_lock(cookies):
+    project = bake_ok(cookies, database="sqlalchemy", auth="jwt")
+    result = tox(project, "-e", "py311,lint", "--notest")
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    locked = locked_versions(project)
+    for env in ("py311", "lint"):
+        site = next((project / ".tox" / env / "lib").glob("python3*/site-packages"))
+        installed = {normalised(PathDistribution(info).metadata["Name"]):
+                     PathDistribution(info).version for info in site.glob("*.dist-info")}
+        installed.pop("my-service", None)
+        assert installed, f"nothing installed in {env}"
+        wrong = {name: (version, locked.get(name)) for name, version in installed.items()
+                 if locked.get(name) != version}
+        assert not wrong, f"{env} installed versions that uv.lock does not pin: {wrong}"
+    assert "flake8" in locked and "pytest" in locked
+
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace(
+        '"gunicorn>=23.0",', '"gunicorn>=23.0",\n    "humanize>=4.9",'))
+    stale = tox(project, "-e", "py311")
+    assert stale.returncode != 0, "tox ran on a lock that pyproject.toml has moved away from"
+    output = stale.stdout + stale.stderr
+    assert "needs to be updated" in output and "run `uv lock`" in output, output[-3000:]

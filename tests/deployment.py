@@ -20,7 +20,7 @@ import yaml
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}; $$ is a dollar.
 COMPOSE_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 # The one shape of ConfigError that names settings: "A is required" or "A or B is required".
-SECRET_FROM_README = re.compile(r"--from-literal=(\w+)=(\"[^\"]*\"|\S+)")
+SECRET_FROM_README = re.compile(r"--from-literal=(\w+)=(\"[^\"]*\"|'[^']*'|\S+)")
 REQUIRED = re.compile(r"configuration error: (?P<names>[A-Z0-9_]+(?: or [A-Z0-9_]+)*) "
                       r"is required in production")
 
@@ -34,7 +34,8 @@ def readme_secret(project):
     """The Secret that the README's `kubectl create secret` makes: {key: value}, with a value
     made here where the README has the shell make one."""
     found = SECRET_FROM_README.findall((Path(project) / "README.md").read_text())
-    return {key: user_values([key])[key] if "$(" in value else value for key, value in found}
+    return {key: user_values([key])[key] if "$(" in value else value.strip("'\"")
+            for key, value in found}
 
 
 def image_env(project):

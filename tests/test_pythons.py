@@ -2,7 +2,8 @@
 
 The all-options render runs on 3.11 to 3.15, and one render per python_min on each Python from
 it up. Each runs its own `tox` as a user does (tox with tox-uv, the pair its README installs,
-here the one next to this suite's own interpreter), and every env of its env_list must really
+installed on the render's oldest Python, which its lint env then uses), and every env of its
+env_list must really
 run: an interpreter that tox cannot find, and would skip, fails the test. `.ci/install-pythons`
 puts them on PATH. One test per render, so that xdist workers share the renders.
 """
@@ -24,7 +25,6 @@ pytestmark = pytest.mark.end_to_end
 RENDERS = [pytest.param(ALL_ON, id="all-on")] + [
     pytest.param({"python_min": version}, id=f"python_min={version}")
     for version in OPTIONS["python_min"]]
-TOX = Path(sys.executable).with_name("tox")
 TOX_TIMEOUT = 900
 
 
@@ -60,22 +60,35 @@ def assert_interpreters_found(versions, env):
                        f"makes 3.12 and 3.13 visible and installs 3.14 and 3.15")
 
 
-def run_tox(project, env):
-    result = subprocess.run([str(TOX)], cwd=project, env=env, timeout=TOX_TIMEOUT, text=True,
+def tox_on(version, folder, env):
+    """A tox with tox-uv installed on Python ``version``: a project's tox runs on a Python the
+    project supports (its lint env uses that interpreter)."""
+    venv = folder / f"tox-{version}"
+    uv = [sys.executable, "-m", "uv"]
+    for command in ([*uv, "venv", "--quiet", "--python", f"python{version}", str(venv)],
+                    [*uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
+                     "tox>=4.20", "tox-uv>=1.37"]):
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+    return venv / "bin" / "tox"
+
+
+def run_tox(tox, project, env):
+    result = subprocess.run([str(tox)], cwd=project, env=env, timeout=TOX_TIMEOUT, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert result.returncode == 0, f"tox exited {result.returncode}:\n{result.stdout[-12000:]}"
     return result.stdout
 
 
 @pytest.mark.parametrize("answers", RENDERS)
-def test_the_generated_suite_passes_on_every_python_it_claims(cookies, answers):
+def test_the_generated_suite_passes_on_every_python_it_claims(cookies, answers, tmp_path):
     pythons = supported_pythons(answers.get("python_min", OPTIONS["python_min"][0]))
     project = bake_ok(cookies, **answers)
     envs = [tox_env(version) for version in pythons]
     assert env_list(project) == [*envs, "lint"]
     env = user_environment()
     assert_interpreters_found(pythons, env)
-    output = run_tox(project, env)
+    output = run_tox(tox_on(pythons[0], tmp_path, env), project, env)
     print(*re.findall(r"^  \S+: (?:OK|FAIL|SKIP).*$", output, re.MULTILINE), sep="\n")  # summary
     skipped = re.findall(r"^ *(\S+): SKIP", output, re.MULTILINE)
     assert not skipped, f"tox skipped {skipped}:\n{output[-12000:]}"

@@ -38,15 +38,31 @@ def readme_secret(project):
             for key, value in found}
 
 
+def runtime_instructions(dockerfile):
+    """(instruction, arguments) of the last stage, continuation lines joined."""
+    text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
+    lines = [line.strip() for line in text.splitlines()]
+    instructions = [tuple(line.split(None, 1)) for line in lines if line and line[0] != "#"]
+    last_from = max(i for i, (name, _) in enumerate(instructions) if name == "FROM")
+    return instructions[last_from:]
+
+
+def image_contract(dockerfile):
+    """ENV, CMD and the HEALTHCHECK command of the runtime stage."""
+    env, cmd, healthcheck = {}, None, None
+    for name, arguments in runtime_instructions(dockerfile):
+        if name == "ENV":
+            env.update(pair.split("=", 1) for pair in shlex.split(arguments))
+        elif name == "CMD":
+            cmd = json.loads(arguments)
+        elif name == "HEALTHCHECK":
+            healthcheck = json.loads(arguments.split(" CMD ", 1)[1])
+    return env, cmd, healthcheck
+
+
 def image_env(project):
     """ENV of the Dockerfile's last stage."""
-    text = re.sub(r"\\\n", " ", (Path(project) / "Dockerfile").read_text(encoding="utf-8"))
-    stages = re.split(r"(?m)^FROM\s", text)
-    env = {}
-    for line in stages[-1].splitlines():
-        if line.startswith("ENV "):
-            env.update(pair.split("=", 1) for pair in shlex.split(line[4:]))
-    return env
+    return image_contract(Path(project) / "Dockerfile")[0]
 
 
 def compose_services(project):

@@ -7,10 +7,8 @@ gunicorn.conf.py stands for the image's WORKDIR. Servers listen on 127.0.0.1 onl
 own process group, and are always killed.
 """
 
-import json
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
@@ -25,6 +23,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import bake_ok, production_env
+from .deployment import image_contract
 from .options import ALL_ON
 from .processes import free_port, stop_process_group
 
@@ -36,28 +35,6 @@ def run(command, **kwargs):
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, **kwargs)
     assert result.returncode == 0, f"{command}:\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
     return result
-
-
-def runtime_instructions(dockerfile):
-    """(instruction, arguments) of the last stage, continuation lines joined."""
-    text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
-    lines = [line.strip() for line in text.splitlines()]
-    instructions = [tuple(line.split(None, 1)) for line in lines if line and line[0] != "#"]
-    last_from = max(i for i, (name, _) in enumerate(instructions) if name == "FROM")
-    return instructions[last_from:]
-
-
-def image_contract(dockerfile):
-    """ENV, CMD and the HEALTHCHECK command of the runtime stage."""
-    env, cmd, healthcheck = {}, None, None
-    for name, arguments in runtime_instructions(dockerfile):
-        if name == "ENV":
-            env.update(pair.split("=", 1) for pair in shlex.split(arguments))
-        elif name == "CMD":
-            cmd = json.loads(arguments)
-        elif name == "HEALTHCHECK":
-            healthcheck = json.loads(arguments.split(" CMD ", 1)[1])
-    return env, cmd, healthcheck
 
 
 def get(port, path, headers=None):

@@ -132,16 +132,23 @@ def make_venv(path, packages, python=sys.executable, uv=None):
                              f"{path.parent / 'setup.log'}")
 
 
-def setup(out, template, env, before=None):
-    tools_uv, tools_pip = out / "tools-uv", out / "tools-pip"
-    if not (tools_uv / "bin" / "uv").exists():
-        log("installing tox, tox-uv and uv into bench/out/tools-uv")
-        make_venv(tools_uv, ["tox", "tox-uv"])
+def tox_tools(out, python=sys.executable):
+    """Venvs with tox and tox-uv, and with the same tox alone, on ``python``."""
+    tag = "" if python == sys.executable else "-" + Path(python).name
+    tools_uv, tools_pip = out / f"tools-uv{tag}", out / f"tools-pip{tag}"
+    if not (tools_uv / "bin" / "tox").exists():
+        log(f"installing tox, tox-uv and uv into {tools_uv}")
+        make_venv(tools_uv, ["tox", "tox-uv"], python=python)
     tox_version = run([tools_uv / "bin" / "tox", "--version"], capture_output=True,
                       text=True).stdout.split()[0]
     if not (tools_pip / "bin" / "tox").exists():
-        log(f"installing tox {tox_version} (without tox-uv) into bench/out/tools-pip")
-        make_venv(tools_pip, [f"tox=={tox_version}"])
+        log(f"installing tox {tox_version} (without tox-uv) into {tools_pip}")
+        make_venv(tools_pip, [f"tox=={tox_version}"], python=python)
+    return tools_uv, tools_pip
+
+
+def setup(out, template, env, before=None):
+    tools_uv, _ = tox_tools(out)
     uv = tools_uv / "bin" / "uv"
     projects = render(template, out, before)
     venv = out / "venv"
@@ -160,6 +167,7 @@ def production_env(venv):
                "k = ec.generate_private_key(ec.SECP256R1()).public_key()\n"
                "print(k.public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo)"
                ".decode())"], capture_output=True, text=True).stdout
+    # Renders older than the removal of SECRET_KEY (--before REF) still require it.
     return {"FLASK_SECRET_KEY": "bench-only-not-a-secret",
             "FLASK_JWT_ISSUER": "https://issuer.example.test/",
             "FLASK_JWT_AUDIENCE": "bench-all", "FLASK_JWT_PUBLIC_KEY": pem,
@@ -370,6 +378,9 @@ def cold_start(args, venv, env, results):
 def time_to_green(args, projects, out, uv, env, results):
     """The rendered default project's first `tox -e py` (installed from its uv.lock) vs.
     uv venv + uv pip install flask pytest + pytest."""
+    python = args.ttg_python
+    version = run([python, "-c", "import platform; print(platform.python_version())"],
+                  capture_output=True, text=True).stdout.strip()
     work = out / "ttg"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
@@ -383,7 +394,7 @@ def time_to_green(args, projects, out, uv, env, results):
         folder.mkdir()
         for name in ("bare_app.py", "test_bare_app.py"):
             shutil.copy(BENCH / name, folder / name)
-        run([uv, "venv", "-q", "--python", sys.executable, ".venv"], cwd=folder, env=env)
+        run([uv, "venv", "-q", "--python", python, ".venv"], cwd=folder, env=env)
         run([uv, "pip", "install", "-q", "--python", ".venv/bin/python", "flask", "pytest"],
             cwd=folder, env=env)
         run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
@@ -392,7 +403,7 @@ def time_to_green(args, projects, out, uv, env, results):
     def project(folder):
         """The floor for the rendered project itself: its own tests, installed by uv."""
         shutil.copytree(projects["default"], folder)
-        run([uv, "venv", "-q", "--python", sys.executable, ".venv"], cwd=folder, env=env)
+        run([uv, "venv", "-q", "--python", python, ".venv"], cwd=folder, env=env)
         run([uv, "pip", "install", "-q", "--python", ".venv/bin/python", ".[test]"],
             cwd=folder, env=env)
         run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov"],
@@ -403,14 +414,15 @@ def time_to_green(args, projects, out, uv, env, results):
             shutil.copytree(projects["default"], folder)
             with open(folder / "tox.log", "w") as output:
                 # One env, as each job of the generated CI runs it: `tox -e py`.
-                result = run([out / tools / "bin" / "tox", "-e", "py"], cwd=folder, env=env,
+                result = run([tools / "bin" / "tox", "-e", "py"], cwd=folder, env=env,
                              stdout=output, stderr=subprocess.STDOUT, check=False)
             if result.returncode != 0:
                 raise SystemExit(f"tox failed in {folder}: see {folder / 'tox.log'}")
         return side
 
-    sides = {"minimal": minimal, "uv-project": project, "tox": tox("tools-pip"),
-             "tox-uv": tox("tools-uv")}
+    tools_uv, tools_pip = tox_tools(out, python)
+    sides = {"minimal": minimal, "uv-project": project, "tox": tox(tools_pip),
+             "tox-uv": tox(tools_uv)}
     for name, side in sides.items():
         log(f"time to green: priming the caches with one untimed {name} run")
         side(work / f"prime-{name}")
@@ -420,7 +432,8 @@ def time_to_green(args, projects, out, uv, env, results):
             sides[name](work / f"{name}-{round_number}")
             took = time.perf_counter() - began
             log(f"time to green round {round_number + 1}: {name} {took:.1f}s")
-            results["ttg"].append({"round": round_number, "side": name, "seconds": took})
+            results["ttg"].append({"round": round_number, "side": name, "seconds": took,
+                                   "python": version})
 
 
 # ---------------------------------------------------------------- report
@@ -491,8 +504,9 @@ def report(results):
     for side, label in (("tox", "`tox`"), ("tox-uv", "`tox` with tox-uv"),
                         ("uv-project", "uv venv + uv pip install .[test] + pytest (info)")):
         ratios, a, b = paired(results["ttg"], "round", "seconds", {}, side, base="minimal")
-        row(f"time to green: default render, {label}", side, "ttg" if "tox" in side else None,
-            None, ratios, a, b, "s", "{:.1f}")
+        python = "/".join(sorted({entry["python"] for entry in results["ttg"]}))
+        row(f"time to green on Python {python}: default render, {label}", side,
+            "ttg" if "tox" in side else None, None, ratios, a, b, "s", "{:.1f}")
     lines[0] = ("| measure | render or tool | baseline | render or tool | ratio (median, min-max) "
                 "| target | |")
     return "\n".join(lines)
@@ -517,6 +531,8 @@ def main():
     parser.add_argument("--before", metavar="REF",
                         help="also measure the default render of this git commit, side by side")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections")
+    parser.add_argument("--ttg-python", default=sys.executable, metavar="PYTHON",
+                        help="the Python every time-to-green side runs on (default: this one)")
     parser.add_argument("--out", type=Path, default=BENCH / "out")
     args = parser.parse_args()
     # Load: fresh servers each round; in each, `slots` turns of 1 s wrk runs through every side.

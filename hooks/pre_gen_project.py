@@ -13,9 +13,12 @@ RESERVED_PACKAGES = frozenset({
     "blinker", "click", "coverage", "dotenv", "flask", "gunicorn", "itsdangerous", "jinja2",
     "markupsafe", "packaging", "pip", "pluggy", "prometheus_client", "pytest", "pytest_cov",
     "pythonjsonlogger", "setuptools", "tests", "tomli", "werkzeug", "wheel",
+    # modules of the generated tests
+    "conftest", "contract", "jwt_tokens",
     # imported by options
     "cryptography", "flask_cors", "jwt", "requests", "urllib3",
-    "alembic", "flask_migrate", "flask_sqlalchemy", "openapi_core", "openapi_spec_validator",
+    "alembic", "flask_migrate", "flask_sqlalchemy", "jsonschema", "openapi_spec_validator",
+    "referencing",
     "psycopg", "sqlalchemy", "yaml",
 })
 DISTRIBUTION_NAME = re.compile(r"[a-z0-9]|[a-z0-9][a-z0-9._-]*[a-z0-9]", re.IGNORECASE)

@@ -1,10 +1,19 @@
+import logging
 import os
+import runpy
 {%- if cookiecutter.database == 'sqlalchemy' %}
 import shutil
+{%- endif %}
+import tempfile
+{%- if cookiecutter.database == 'sqlalchemy' %}
 import weakref
 {%- endif %}
+from pathlib import Path
 
 import pytest
+{%- if cookiecutter.use_openapi %}
+from contract import SEEN, ContractClient, untried
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 from jwt_tokens import TEST_KEY, trusting
 {%- endif %}
@@ -93,6 +102,9 @@ def app():
 {%- else %}
     app = create_app({"TESTING": True})
 {%- endif %}
+{%- if cookiecutter.use_openapi %}
+    app.test_client_class = ContractClient  # checks every response against openapi.yaml
+{%- endif %}
     return app
 
 
@@ -104,3 +116,58 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+GUNICORN_VARIABLES = ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT",
+                      "GUNICORN_GRACEFUL_TIMEOUT")
+
+
+@pytest.fixture
+def load_conf(monkeypatch, tmp_path):
+    """Read gunicorn.conf.py as gunicorn does, with a private copy of the environment."""
+
+    def load(**env):
+        environ = {k: v for k, v in os.environ.items() if k not in GUNICORN_VARIABLES}
+        monkeypatch.setattr(os, "environ", {**environ, **env})
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # what the settings create
+        return runpy.run_path(str(GUNICORN_CONF))
+
+    return load
+
+
+@pytest.fixture
+def restore_logging():
+    loggers = [logging.getLogger(name) for name in ("", "gunicorn.error", "gunicorn.access")]
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    yield
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+{%- if cookiecutter.use_openapi %}
+
+
+DESELECTED = []
+
+
+def pytest_deselected(items):
+    DESELECTED.extend(items)
+
+
+def pytest_sessionfinish(session):
+    """A run of the whole suite fails when no test tried a status that openapi.yaml documents."""
+    whole_suite = (session.config.args_source is pytest.Config.ArgsSource.TESTPATHS
+                   and not DESELECTED)
+    if session.exitstatus != pytest.ExitCode.OK or not whole_suite:
+        return
+    missing = untried(ContractClient.contract.document, SEEN)
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write("\n")
+        reporter.write_line("openapi.yaml documents what no test tried; add a test for each:",
+                            red=True)
+        for line in missing:
+            reporter.write_line(f"  {line}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+{%- endif %}

@@ -23,7 +23,7 @@ def default_project(cookies_session):
 
 def production_env(answers):
     """The settings a production start needs with these answers, none of them a real secret."""
-    env = {"FLASK_SECRET_KEY": "test-only-not-a-secret"}
+    env = {}
     if answers.get("database") == "sqlalchemy":  # a new file in /tmp, on the host or in an image
         name = f"service-{secrets.token_hex(8)}.sqlite"
         env["FLASK_SQLALCHEMY_DATABASE_URI"] = f"sqlite:////tmp/{name}"

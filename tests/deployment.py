@@ -136,10 +136,11 @@ def kubernetes_env(project, container, secret_values):
 STARTUP_PROBE = """
 import json, os, sys
 from {package} import create_app
+from {package}.config import ConfigError
 try:
     create_app()
-except SystemExit as error:
-    print(json.dumps(str(error.code)))
+except ConfigError as error:
+    print(json.dumps(str(error)))
 else:
     print(json.dumps(None))
 """

@@ -124,8 +124,7 @@ def write_env(project, **values):
 
 def fresh_secrets():
     # POSTGRES_PASSWORD is part of the database URL: compose.yaml asks for a URL-safe one.
-    return {"FLASK_SECRET_KEY": secrets.token_urlsafe(32),
-            "POSTGRES_PASSWORD": secrets.token_hex(16)}
+    return {"POSTGRES_PASSWORD": secrets.token_hex(16)}
 
 
 @dataclass
@@ -215,7 +214,7 @@ def run_stack(project, name, docker_host, python, answers):
 def refuses_without_secrets(stack, project):
     """Compose stops before creating anything when a required variable is missing, naming it."""
     required = compose_required_variables(project)
-    assert {"FLASK_SECRET_KEY", "POSTGRES_PASSWORD"} <= set(required), required
+    assert {"POSTGRES_PASSWORD"} <= set(required), required
     values = fresh_secrets()
     for missing in required:
         write_env(project, **{name: values[name] for name in required if name != missing})

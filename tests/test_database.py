@@ -119,7 +119,7 @@ def test_installed_wheel_serves_its_contract_and_migrates_outside_the_source_tre
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(PYTHONPATH=str(site), FLASK_SECRET_KEY="not-empty",
+    env.update(PYTHONPATH=str(site),
                FLASK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'service.sqlite'}")
 
     def python(*args):

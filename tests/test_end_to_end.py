@@ -166,6 +166,15 @@ def check_flask_run_answers_health_and_problem_json(installed, log_path):
             describe(missing, log_path))
         assert missing.json()["status"] == 404, describe(missing, log_path)
 
+        if (installed.project / "src" / "my_service" / "dev_tokens.py").exists():
+            # auth=jwt: the README's development token opens the guarded /me
+            token = run(installed.command("flask", "dev-token", "--scope", "profile"),
+                        installed.project, installed.environment(), timeout=120).strip()
+            me = get(port, "/me", headers={"Authorization": f"Bearer {token}"})
+            assert me.status == 200, describe(me, log_path)
+            assert me.json() == {"subject": "developer", "scopes": ["profile"]}, (
+                describe(me, log_path))
+
 
 def gunicorn_environment(installed, port, runtime_dir, **extra):
     # gunicorn puts a control socket in XDG_RUNTIME_DIR (else ~/.gunicorn): give each server
@@ -174,20 +183,22 @@ def gunicorn_environment(installed, port, runtime_dir, **extra):
                                  XDG_RUNTIME_DIR=str(runtime_dir), **extra)
 
 
-def check_gunicorn_refuses_to_start_without_a_secret_key(installed, answers, log_path):
+def check_gunicorn_stops_on_a_configuration_error_with_one_line(installed, answers, log_path):
     settings = production_env(answers)
-    del settings["FLASK_SECRET_KEY"]
+    variable, missing = "MY_SERVICE_SETTINGS", log_path.parent / "missing.toml"
+    settings[variable] = str(missing)
     env = gunicorn_environment(installed, free_port(), log_path.parent, **settings)
     with started(installed.command("gunicorn"), installed.project, env, log_path) as process:
         try:
             process.wait(timeout=STARTUP_TIMEOUT)
         except subprocess.TimeoutExpired:
-            pytest.fail(f"gunicorn still running after {STARTUP_TIMEOUT} s without "
-                        f"FLASK_SECRET_KEY:\n{log_path.read_text()}")
+            pytest.fail(f"gunicorn still running after {STARTUP_TIMEOUT} s with {variable} "
+                        f"naming no file:\n{log_path.read_text()}")
     output = log_path.read_text()
     assert process.returncode != 0, output
-    assert any("SECRET_KEY" in line for line in output.splitlines()), output
-    assert "Traceback" not in output, output
+    assert [line for line in output.splitlines() if line.strip()] == [
+        f"Error: configuration error: {variable}={missing} cannot be read: Unable to load "
+        "configuration file (No such file or directory)"], output
 
 
 def check_gunicorn_serves_with_production_settings(installed, answers, log_path):
@@ -198,6 +209,26 @@ def check_gunicorn_serves_with_production_settings(installed, answers, log_path)
         assert health.status == 200, describe(health, log_path)
         assert health.json() == {"status": "ok"}, describe(health, log_path)
         assert health.headers["X-Request-ID"] == "e2e-request-42", describe(health, log_path)
+        access = access_line(log_path, "e2e-request-42")
+    # gunicorn's real access log atoms, as fields of their own
+    assert {key: access.get(key) for key in ("method", "path", "status", "request_id")} == {
+        "method": "GET", "path": "/healthz", "status": 200, "request_id": "e2e-request-42"}, access
+    assert access["bytes"] > 0 and access["duration_ms"] >= 0 and access["message"] == (
+        "GET /healthz 200"), access
+
+
+def access_line(log_path, request_id, seconds=10):
+    """The JSON access log line of the request with ``request_id``: gunicorn writes it once the
+    response has gone, so wait for it a little."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for line in log_path.read_text().splitlines():
+            if line.startswith("{") and f'"request_id": "{request_id}"' in line:
+                record = json.loads(line)
+                if record.get("name") == "gunicorn.access":
+                    return record
+        time.sleep(0.1)
+    pytest.fail(f"no access log line for {request_id}:\n{log_path.read_text()[-3000:]}")
 
 
 def readme_commands(project, heading):
@@ -235,7 +266,7 @@ def test_installs_tests_and_serves_as_a_user_would(cookies, answers, tmp_path):
     check_generated_tox_passes(installed)
     check_flask_routes_finds_the_app_through_flaskenv(installed)
     check_flask_run_answers_health_and_problem_json(installed, tmp_path / "flask-run.log")
-    check_gunicorn_refuses_to_start_without_a_secret_key(installed, answers,
-                                                         tmp_path / "no-key.log")
+    check_gunicorn_stops_on_a_configuration_error_with_one_line(installed, answers,
+                                                                tmp_path / "no-settings.log")
     check_gunicorn_serves_with_production_settings(installed, answers, tmp_path / "gunicorn.log")
     check_readme_production_commands_serve(installed, tmp_path / "readme-gunicorn.log")

@@ -52,7 +52,7 @@ HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 DATA = "/data"  # where the all-on render's SQLite file lives, a folder shared by containers
 # Files a developer has in the project folder that must not reach the image.
 PLANTED = {
-    ".env": "FLASK_SECRET_KEY=planted-in-the-build-context\n",
+    ".env": "POSTGRES_PASSWORD=planted-in-the-build-context\n",
     f"instance/{PACKAGE}.sqlite": "a development database\n",
 }
 
@@ -240,7 +240,7 @@ def test_image_runs_as_the_readme_says(image, tmp_path):
     check_contents(image)
     check_locked_versions(image)
     check_healthcheck_survived_the_build(image)
-    check_refuses_to_start_without_a_secret_key(image, tmp_path)
+    check_a_configuration_error_stops_it_with_one_line(image)
     with serving(image, tmp_path) as service:
         check_unprivileged_and_read_only(service.container)
         check_healthy(service.container)
@@ -303,14 +303,16 @@ def check_healthcheck_survived_the_build(image):
         f"the image has no HEALTHCHECK on /healthz (built without --format docker?): {healthcheck}"
 
 
-def check_refuses_to_start_without_a_secret_key(image, tmp_path):
+def check_a_configuration_error_stops_it_with_one_line(image):
     env = environment(image.answers, ec.generate_private_key(ec.SECP256R1()))
-    del env["FLASK_SECRET_KEY"]
+    settings = f"{PACKAGE.upper()}_SETTINGS"
+    env[settings] = "/nowhere/settings.toml"
     with running(image.tag, *run_options(image, env)) as container:
         exit_code = container.wait_exited(STARTUP_SECONDS)
         logs = container.logs()
-    assert exit_code != 0, f"started without FLASK_SECRET_KEY:\n{logs[-4000:]}"
-    lines = [line for line in logs.splitlines() if "SECRET_KEY is required in production" in line]
+    assert exit_code != 0, f"started with {settings} naming no file:\n{logs[-4000:]}"
+    lines = [line for line in logs.splitlines()
+             if f"configuration error: {settings}=/nowhere/settings.toml cannot be read" in line]
     assert len(lines) == 1 and "Traceback" not in logs, logs[-4000:]
 
 

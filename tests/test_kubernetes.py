@@ -28,7 +28,7 @@ STARTUP_SECONDS = 120
 FETCH = """
 import sys, urllib.error, urllib.request
 try:
-    response = urllib.request.urlopen("http://127.0.0.1:8000" + sys.argv[1], timeout=5)
+    response = urllib.request.urlopen("http://127.0.0.1:8000" + sys.argv[1], timeout=15)
 except urllib.error.HTTPError as error:
     response = error
 print(response.status)
@@ -106,7 +106,7 @@ def test_manifests_start_a_pod_that_migrates_and_serves(cookies, tmp_path, datab
     project = bake_ok(cookies, **ALL_ON)
     image = build_image(project, f"localhost/template-tests/{unique_name()}:latest")
     secret = readme_secret(project)
-    assert set(secret) == {"FLASK_SECRET_KEY", "FLASK_SQLALCHEMY_DATABASE_URI"}
+    assert set(secret) == {"FLASK_SQLALCHEMY_DATABASE_URI"}
     secret["FLASK_SQLALCHEMY_DATABASE_URI"] = (
         f"postgresql+psycopg://app:{password}@{host}:5432/app?connect_timeout=5")
     encoded = {key: base64.b64encode(value.encode()).decode() for key, value in secret.items()}

@@ -162,13 +162,25 @@ def test_metrics_count_every_request_across_three_workers(runtime, start, tmp_pa
         assert get(port, "/")[0] == 200
     assert request_counts(port)[("http_requests_total", "/", "200")] == REQUESTS + 3
 
+    # kill -HUP, gunicorn's reload, reads gunicorn.conf.py again and replaces every worker:
+    # the counts stay, in the same directory.
+    before = len(booted_workers(server))
+    os.kill(server.process.pid, signal.SIGHUP)
+    server.wait_until(lambda: len(booted_workers(server)) == before + 3, "three new workers")
+    assert get(port, "/")[0] == 200
+    assert request_counts(port)[("http_requests_total", "/", "200")] == REQUESTS + 4
+
+    # The directory gunicorn.conf.py made for the server goes when it stops.
+    assert server.stop() == 0, server.output()[-3000:]
+    assert not metrics_dir.exists(), list(metrics_dir.iterdir())
+
 
 def test_compose_runs_the_image_healthcheck_and_keeps_secrets_out(runtime):
     project = runtime["project"]
     _, _, healthcheck = image_contract(project / "Dockerfile")
     web = yaml.safe_load((project / "compose.yaml").read_text())["services"]["web"]
     assert web["healthcheck"]["test"] == ["CMD", *healthcheck]
-    assert web["environment"]["FLASK_SECRET_KEY"].startswith("${FLASK_SECRET_KEY:?")
+    assert "${POSTGRES_PASSWORD:?" in web["environment"]["FLASK_SQLALCHEMY_DATABASE_URI"]
     ignored = (project / ".dockerignore").read_text().splitlines()
     assert ignored[ignored.index("*")] == "*" and "!.env" not in ignored
     dockerfile = (project / "Dockerfile").read_text()
@@ -192,7 +204,8 @@ def test_kubernetes_manifests_probe_health_and_reference_secrets(runtime):
     assert security["capabilities"]["drop"] == ["ALL"]
     assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 10001
     assert [mount["mountPath"] for mount in container["volumeMounts"]] == ["/tmp"]
-    [secret] = [item for item in container["env"] if item["name"] == "FLASK_SECRET_KEY"]
+    [secret] = [item for item in container["env"]
+                if item["name"] == "FLASK_SQLALCHEMY_DATABASE_URI"]
     assert set(secret) == {"name", "valueFrom"} and "secretKeyRef" in secret["valueFrom"]
 
 

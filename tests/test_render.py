@@ -1,6 +1,7 @@
 """Tier 1: the default render, each license, each minimum Python and hostile text."""
 
 import tomllib
+from datetime import datetime, timezone
 
 import pytest
 import yaml
@@ -56,8 +57,11 @@ def test_each_license_renders_its_text_and_metadata(cookies, license_name):
     assert not [c for c in classifiers if c.startswith("License ::")]
     assert (private_classifier in classifiers) if private_classifier else (
         not [c for c in classifiers if c.startswith("Private ::")])
+    year = datetime.now(timezone.utc).year
     if license_name in ("MIT", "BSD-3-Clause", "Proprietary"):
-        assert "Copyright (c) Ada Lovelace" in license_text
+        assert f"Copyright (c) {year} Ada Lovelace" in license_text
+    if license_name == "Apache-2.0":  # the notice its appendix asks for, above the terms
+        assert license_text.startswith(f"Copyright {year} Ada Lovelace\n\n")
 
 
 @pytest.mark.parametrize("python_min", OPTIONS["python_min"])

@@ -1,10 +1,9 @@
 """gunicorn settings: run `gunicorn` in this folder to serve the app."""
 
 import gc
-import json
 import os
-import secrets
 {%- if cookiecutter.use_metrics %}
+import shutil
 import tempfile
 {%- endif %}
 {%- if cookiecutter.use_metrics %}
@@ -36,22 +35,23 @@ def pre_fork(server, worker):
 
 
 # Access and error logs go to stdout as JSON lines of the same shape as the service's own logs
-# (time, level, name, message, request_id); access lines carry the response's X-Request-ID.
+# (time, level, name, message, request_id); access lines add method, path, query, status, bytes,
+# duration_ms and remote_addr as fields of their own.
 accesslog = "-"
 errorlog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+access_log_format = "%(m)s %(U)s %(s)s"
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "{{ cookiecutter.__package }}.log.json_formatter"}},
     "filters": {
-        "request_id": {"()": "{{ cookiecutter.__package }}.log.AccessLogRequestIdFilter"},
+        "fields": {"()": "{{ cookiecutter.__package }}.gunicorn_hooks.AccessLogFields"},
     },
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
                    "formatter": "json"},
         "access": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                   "formatter": "json", "filters": ["request_id"]},
+                   "formatter": "json", "filters": ["fields"]},
     },
     "loggers": {
         "gunicorn.error": {"level": os.environ.get("GUNICORN_LOG_LEVEL", "INFO"),
@@ -60,39 +60,41 @@ logconfig_dict = {
     },
     "root": {"level": "WARNING", "handlers": ["stdout"]},
 }
+{%- if cookiecutter.use_metrics %}
 
-
-def write_problem(sock, status_int, reason, mesg):
-    """gunicorn's own answer to a request it refuses before the app sees it (a malformed request
-    line or header, a URI or headers too long): problem+json with a request id, like the app's."""
-    from gunicorn import util
-
-    request_id = secrets.token_hex(16)
-    body = json.dumps({"type": "about:blank", "title": reason, "status": status_int,
-                       "detail": mesg, "request_id": request_id}).encode()
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
-            f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n"
-            f"X-Request-ID: {request_id}\r\n\r\n")
-    util.write_nonblock(sock, head.encode("latin-1") + body)
+# Metrics under several workers: each worker writes its samples to files in one directory, and
+# /metrics adds them up. The variable must be set before prometheus_client is imported, which
+# preload_app does right after reading this file. gunicorn reads this file again on HUP (a
+# reload): the directory stays the same, and only a starting master empties it.
+TEMPORARY_METRICS_DIR = "{{ cookiecutter.__env_prefix }}_TEMPORARY_METRICS_DIR"
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    made = tempfile.mkdtemp(prefix="{{ cookiecutter.__package }}-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[TEMPORARY_METRICS_DIR] = made
+metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+metrics_dir.mkdir(parents=True, exist_ok=True)
+{%- endif %}
 
 
 def on_starting(server):
-    """Before the workers start: they write their error responses with write_problem."""
-    from gunicorn import util
+    """Once, before the first workers start: requests gunicorn refuses itself get problem+json
+{%- if cookiecutter.use_metrics %}, and
+    the samples of an earlier server leave the metrics directory
+{%- endif %}."""
+    # Imported when gunicorn starts, not when it reads this file: what the package imports
+    # must see the environment this file sets up.
+    from {{ cookiecutter.__package }}.gunicorn_hooks import install_problem_answers
 
-    util.write_error = write_problem
+    install_problem_answers()
 {%- if cookiecutter.use_metrics %}
+    for stale in metrics_dir.glob("*.db"):
+        stale.unlink()
 
 
-# Metrics under several workers: each worker writes its samples to files in one directory, emptied
-# here at start, and /metrics adds them up. The variable must be set before prometheus_client is
-# imported, which preload_app does right after reading this file.
-metrics_dir = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-                   or tempfile.mkdtemp(prefix="{{ cookiecutter.__package }}-metrics-"))
-metrics_dir.mkdir(parents=True, exist_ok=True)
-for stale in metrics_dir.glob("*.db"):
-    stale.unlink()
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+def on_exit(server):
+    """A metrics directory made for this server goes with it."""
+    made = os.environ.get(TEMPORARY_METRICS_DIR)
+    if made:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def child_exit(server, worker):

@@ -2,6 +2,8 @@ import importlib
 import sys
 
 from {{ cookiecutter.__package }} import __version__, create_app
+from {{ cookiecutter.__package }}.app import project_instance_folder
+from {{ cookiecutter.__package }}.views import MODULES
 
 
 def test_importing_the_package_creates_no_app():
@@ -21,21 +23,19 @@ def test_two_apps_are_independent():
     assert second.test_client().get("/").json["service"] == "second"
 
 
-def test_blueprints_are_registered_in_order(app):
-    assert list(app.blueprints) == [
-        "home",
-        "health",
-{%- if cookiecutter.auth == "jwt" %}
-        "me",
-{%- endif %}
-{%- if cookiecutter.database == 'sqlalchemy' %}
-        "items",
-{%- endif %}
-{%- if cookiecutter.use_openapi %}
-        "openapi",
-{%- endif %}
-    ]
+def test_each_module_named_in_views_is_registered_under_its_name(app):
+    assert list(app.blueprints) == list(MODULES)
 
 
 def test_there_are_no_static_files(app):
     assert "static" not in app.view_functions
+
+
+def test_from_the_source_tree_the_instance_folder_is_the_projects(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    assert project_instance_folder(tmp_path / "src" / "pkg") == str(tmp_path / "instance")
+
+
+def test_installed_the_instance_folder_is_flasks_choice(tmp_path):
+    assert project_instance_folder(tmp_path / "site-packages" / "pkg") is None
+    assert project_instance_folder(tmp_path / "src" / "pkg") is None  # no project around it

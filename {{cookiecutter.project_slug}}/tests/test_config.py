@@ -1,7 +1,16 @@
 import pytest
+from click.testing import CliRunner
+from flask.cli import FlaskGroup
 
 from {{ cookiecutter.__package }} import create_app
-from {{ cookiecutter.__package }}.config import DEFAULTS, SETTINGS_VARIABLE
+from {{ cookiecutter.__package }}.config import (
+    DEFAULTS,
+{%- if cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' %}
+    REQUIRED_IN_PRODUCTION,
+{%- endif %}
+    SETTINGS_VARIABLE,
+    ConfigError,
+)
 
 
 @pytest.fixture
@@ -19,7 +28,7 @@ def test_defaults_apply_when_nothing_else_is_set():
 
 def test_each_source_overrides_the_one_before(settings_file, monkeypatch):
     settings_file.write_text(
-        'SERVICE_NAME = "from-file"\nLOG_LEVEL = "WARNING"\nSECRET_KEY = "file-secret"\n'
+        'SERVICE_NAME = "from-file"\nLOG_LEVEL = "WARNING"\nREADINESS_TIMEOUT = 1.5\n'
         'lowercase_is_ignored = true\n'
 {%- if cookiecutter.auth == "jwt" %}
         'JWT_ISSUER = "https://issuer.example.com/"\nJWT_AUDIENCE = "https://api.example.com"\n'
@@ -29,7 +38,7 @@ def test_each_source_overrides_the_one_before(settings_file, monkeypatch):
     monkeypatch.setenv("FLASK_LOG_LEVEL", "ERROR")
     monkeypatch.setenv("FLASK_SERVICE_NAME", "from-env")
     app = create_app({"SERVICE_NAME": "from-mapping"})
-    assert app.config["SECRET_KEY"] == "file-secret"
+    assert app.config["READINESS_TIMEOUT"] == 1.5
     assert app.config["LOG_LEVEL"] == "ERROR"
     assert app.config["SERVICE_NAME"] == "from-mapping"
     assert "lowercase_is_ignored" not in app.config
@@ -40,16 +49,22 @@ def test_environment_values_are_parsed_as_json(monkeypatch):
     assert create_app({"TESTING": True}).config["MAX_CONTENT_LENGTH"] == 2048
 
 
-def test_missing_production_setting_stops_startup_naming_it():
-    with pytest.raises(SystemExit) as stopped:
+{%- if cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' %}
+
+
+def test_missing_production_setting_stops_startup_naming_it(monkeypatch):
+{%- if cookiecutter.database == 'sqlalchemy' %}
+    monkeypatch.delenv("FLASK_SQLALCHEMY_DATABASE_URI")
+{%- endif %}
+    with pytest.raises(ConfigError) as stopped:
         create_app()
-    message = str(stopped.value)
-    assert "SECRET_KEY" in message and "FLASK_SECRET_KEY" in message
+    message, first = str(stopped.value), REQUIRED_IN_PRODUCTION[0]
+    assert f"{first} is required in production" in message and f"FLASK_{first}" in message
     assert "\n" not in message
+{%- endif %}
 
 
 def test_production_starts_when_required_settings_are_present(monkeypatch):
-    monkeypatch.setenv("FLASK_SECRET_KEY", "not-empty")
 {%- if cookiecutter.auth == "jwt" %}
     monkeypatch.setenv("FLASK_JWT_ISSUER", "https://issuer.example.com/")
     monkeypatch.setenv("FLASK_JWT_AUDIENCE", "https://api.example.com")
@@ -64,11 +79,27 @@ def test_debug_does_not_require_production_settings():
 
 
 def test_unreadable_settings_file_is_one_line_error(settings_file):
-    with pytest.raises(SystemExit, match=f"{SETTINGS_VARIABLE}=.*cannot be read"):
+    with pytest.raises(ConfigError, match=f"{SETTINGS_VARIABLE}=.*cannot be read"):
         create_app({"TESTING": True})
 
 
 def test_invalid_toml_is_one_line_error(settings_file):
     settings_file.write_text("SERVICE_NAME = \n")
-    with pytest.raises(SystemExit, match="is not valid TOML"):
+    with pytest.raises(ConfigError, match="is not valid TOML"):
         create_app({"TESTING": True})
+
+
+def test_a_configuration_error_is_an_exception_not_an_exit(settings_file):
+    with pytest.raises(ConfigError) as raised:
+        create_app({"TESTING": True})
+    assert not isinstance(raised.value, SystemExit)  # a script or a test carries on
+
+
+def test_the_flask_command_prints_a_configuration_error_as_one_line(settings_file):
+    # FlaskGroup is the `flask` command; click prints what stops it and exits 1.
+    flask = FlaskGroup(create_app=create_app, load_dotenv=False)
+    result = CliRunner().invoke(flask, ["routes"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: configuration error: {SETTINGS_VARIABLE}={settings_file} cannot be read: "
+        "Unable to load configuration file (No such file or directory)"]

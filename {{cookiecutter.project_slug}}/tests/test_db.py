@@ -1,9 +1,9 @@
 import shutil
 
 import pytest
-from flask import Flask
 from sqlalchemy import text
 
+import {{ cookiecutter.__package }}.app as app_module
 from {{ cookiecutter.__package }} import create_app
 from {{ cookiecutter.__package }}.config import REQUIRED_IN_PRODUCTION, ConfigError
 from {{ cookiecutter.__package }}.db import db, shipped_revisions
@@ -20,7 +20,7 @@ def test_pooled_connections_are_checked_before_use(app):
 
 def test_default_is_a_sqlite_file_in_the_instance_folder(monkeypatch, tmp_path):
     instance = tmp_path / "instance"
-    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
+    monkeypatch.setattr(app_module, "project_instance_folder", lambda package: str(instance))
     monkeypatch.delenv("FLASK_SQLALCHEMY_DATABASE_URI")
     app = create_app({"TESTING": True})
     with app.app_context():
@@ -30,7 +30,7 @@ def test_default_is_a_sqlite_file_in_the_instance_folder(monkeypatch, tmp_path):
 
 def test_instance_folder_is_created_only_when_needed(monkeypatch, tmp_path):
     instance = tmp_path / "instance"
-    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
+    monkeypatch.setattr(app_module, "project_instance_folder", lambda package: str(instance))
     create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db'}"})
     assert not instance.exists()
 

@@ -30,6 +30,7 @@ def assert_problem(response, status):
     body = response.json
     assert PROBLEM_FIELDS <= set(body)
     assert body["status"] == status
+    assert response.status == f"{status} {body['title']}"  # not Werkzeug's upper-case phrase
     assert body["type"] == "about:blank"
     assert body["request_id"] == response.headers["X-Request-ID"]
     return body

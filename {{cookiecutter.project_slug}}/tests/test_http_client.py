@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from {{ cookiecutter.__package }} import create_app
+from {{ cookiecutter.__package }}.config import ConfigError
 from {{ cookiecutter.__package }}.http_client import EXTENSION, http_client
 
 HOLD_SECONDS = 5
@@ -153,9 +154,13 @@ def test_request_id_travels_to_the_upstream(upstream, make_app):
 
 def test_an_explicit_request_id_header_is_kept(upstream, make_app):
     app = make_app()
-    with app.test_request_context():
-        app.preprocess_request()
-        http_client().get(upstream.url, headers={"x-request-id": "mine"})
+
+    @app.get("/test/call")
+    def call():
+        return {"status": http_client().get(upstream.url, headers={"x-request-id": "mine"})
+                .status_code}
+
+    app.test_client().get("/test/call", headers={"X-Request-ID": "trace-7"})
     _, headers, _ = upstream.calls[0]
     assert headers["x-request-id"] == "mine"
 
@@ -185,5 +190,5 @@ def test_each_app_has_its_own_session(make_app):
 @pytest.mark.parametrize("value", [None, 0, -1, "10", True])
 @pytest.mark.parametrize("name", ["HTTP_CONNECT_TIMEOUT", "HTTP_READ_TIMEOUT"])
 def test_timeouts_are_mandatory(name, value, make_app):
-    with pytest.raises(SystemExit, match=f"{name} must be a positive number of seconds"):
+    with pytest.raises(ConfigError, match=f"{name} must be a positive number of seconds"):
         make_app(**{name: value})

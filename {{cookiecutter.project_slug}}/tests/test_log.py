@@ -2,7 +2,7 @@ import json
 import logging
 
 from {{ cookiecutter.__package }} import create_app
-from {{ cookiecutter.__package }}.log import AccessLogRequestIdFilter, ServiceHandler
+from {{ cookiecutter.__package }}.log import ServiceHandler
 
 
 def test_logs_are_json_lines_on_stdout_outside_debug(capsys):
@@ -36,12 +36,3 @@ def test_a_second_app_replaces_the_handler_instead_of_doubling_it():
     handlers = [h for h in app.logger.handlers if isinstance(h, ServiceHandler)]
     assert len(handlers) == 1
     assert app.logger.propagate is False
-
-
-def test_access_log_records_carry_the_response_request_id():
-    access_filter = AccessLogRequestIdFilter()
-    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "%(h)s",
-                               ({"h": "127.0.0.1", "{x-request-id}o": "trace-9"},), None)
-    assert access_filter.filter(record) and record.request_id == "trace-9"
-    plain = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, "no atoms", (), None)
-    assert access_filter.filter(plain) and plain.request_id is None

@@ -67,6 +67,28 @@ def test_invalid_json_is_400(client, data):
     assert assert_client_error(post_json(client, data), 400)["title"] == "Bad Request"
 
 
+@pytest.mark.parametrize("name, detail", [
+    ("empty", "the request body is empty: send a JSON document"),
+    ("truncated", "the request body is not valid JSON: Expecting ',' delimiter at line 1, "
+                  "column 8"),
+    ("single-quotes", "the request body is not valid JSON: Expecting property name enclosed in "
+                      "double quotes at line 1, column 2"),
+    ("invalid-utf-8", "the request body is not UTF-8: byte 0xff at offset 7 cannot be decoded"),
+    ("latin-1", "the request body is not UTF-8: byte 0xe9 at offset 7 cannot be decoded"),
+    ("lone-surrogate", "the request body holds a lone surrogate (\\ud800 to \\udfff), which "
+                       "JSON forbids"),
+    ("deep-nesting", "the request body is nested too deeply: flatten its arrays and objects"),
+])
+def test_invalid_json_says_what_is_wrong(client, name, detail):
+    assert assert_client_error(post_json(client, INVALID_JSON[name]), 400)["detail"] == detail
+
+
+def test_invalid_json_names_the_line_and_column(client):
+    body = assert_client_error(post_json(client, b'{\n  "a": 1\n  "b": 2}'), 400)
+    assert body["detail"] == ("the request body is not valid JSON: Expecting ',' delimiter at "
+                              "line 3, column 3")
+
+
 def nested_lists(depth):
     value = []
     for _ in range(depth - 1):

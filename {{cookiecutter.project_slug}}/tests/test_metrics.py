@@ -143,26 +143,48 @@ def test_metrics_files_that_stay_unreadable_are_a_503_problem(client, monkeypatc
     assert response.mimetype == "application/problem+json"
 
 
-def test_gunicorn_settings_prepare_an_empty_metrics_directory(monkeypatch, tmp_path):
+@pytest.fixture
+def gunicorn_environ(monkeypatch, tmp_path):
+    """The environment of one gunicorn master, which reads gunicorn.conf.py at start and on HUP."""
+    from gunicorn import util
+
+    environ = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    monkeypatch.setattr(os, "environ", environ)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(util, "write_error", util.write_error)  # on_starting replaces it
+    return environ
+
+
+def test_a_reload_keeps_the_samples_and_the_server_takes_its_directory_away(
+        gunicorn_environ, tmp_path):
+    conf = runpy.run_path(str(CONF))  # gunicorn starts
+    conf["on_starting"](None)
+    made = Path(gunicorn_environ["PROMETHEUS_MULTIPROC_DIR"])
+    assert made.parent == tmp_path and made.is_dir()
+    (made / "counter_4242.db").write_bytes(b"counts")
+    again = runpy.run_path(str(CONF))  # kill -HUP: gunicorn reads its settings again
+    assert again["metrics_dir"] == made and (made / "counter_4242.db").exists()
+    again["on_exit"](None)
+    assert not made.exists()
+
+
+def test_a_given_metrics_directory_is_emptied_when_the_server_starts_and_kept(
+        gunicorn_environ, tmp_path):
     given = tmp_path / "given"
     given.mkdir()
     (given / "counter_1.db").write_bytes(b"stale")
     (given / "notes.txt").write_text("kept")
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(given))
-    runpy.run_path(str(CONF))
+    gunicorn_environ["PROMETHEUS_MULTIPROC_DIR"] = str(given)
+    conf = runpy.run_path(str(CONF))
+    assert (given / "counter_1.db").exists()  # reading the settings removes nothing
+    conf["on_starting"](None)
     assert sorted(p.name for p in given.iterdir()) == ["notes.txt"]
-    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(given)
+    conf["on_exit"](None)
+    assert given.is_dir()
 
 
-def test_gunicorn_settings_make_a_metrics_directory_when_none_is_given(monkeypatch, tmp_path):
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    runpy.run_path(str(CONF))
-    made = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
-    assert made.parent == tmp_path and made.is_dir() and not list(made.iterdir())
-
-
-def test_a_dead_worker_is_marked(monkeypatch, tmp_path):
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+def test_a_dead_worker_is_marked(gunicorn_environ, tmp_path):
+    gunicorn_environ["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path)
     child_exit = runpy.run_path(str(CONF))["child_exit"]
     (tmp_path / "gauge_livesum_4242.db").write_bytes(b"")
     (tmp_path / "counter_4242.db").write_bytes(b"")

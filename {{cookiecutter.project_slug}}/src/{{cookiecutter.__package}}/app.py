@@ -1,5 +1,7 @@
 """The application factory: read it top to bottom to know the whole service."""
 
+from pathlib import Path
+
 from flask import Flask
 
 {% if cookiecutter.auth == "jwt" -%}
@@ -20,15 +22,15 @@ from .log import init_logging
 {%- if cookiecutter.use_metrics %}
 from .metrics import init_metrics
 {%- endif %}
+from .request_body import init_request_body
 from .request_id import init_request_id
-from .sessions import SessionOnDemand
 from .views import BLUEPRINTS
 
 
 def create_app(config=None):
     """Build a new, independent application; ``config`` overrides every other source."""
-    app = Flask(__package__, static_folder=None)
-    app.session_interface = SessionOnDemand()
+    app = Flask(__package__, static_folder=None,
+                instance_path=project_instance_folder(Path(__file__).resolve().parent))
     load_config(app, config)
     init_logging(app)
     init_request_id(app)
@@ -42,6 +44,7 @@ def create_app(config=None):
     init_http_client(app)
 {%- endif %}
     register_error_handlers(app)
+    init_request_body(app)
 {%- if cookiecutter.use_metrics %}
     init_metrics(app)
 {%- endif %}
@@ -51,3 +54,12 @@ def create_app(config=None):
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
+
+
+def project_instance_folder(package):
+    """The project's instance/ when the package runs from its source tree (src/<package>, as
+    in an editable install); None, Flask's own choice, when it is installed."""
+    source = package.parent
+    if source.name == "src" and (source.parent / "pyproject.toml").is_file():
+        return str(source.parent / "instance")
+    return None

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import current_app, g, request
 
 from .config import SETTINGS_VARIABLE, ConfigError
+from .dev_tokens import NoDevelopmentKey, dev_token_command, use_development_key
 from .errors import problem
 
 EXTENSION = "jwt_key_source"
@@ -35,6 +36,7 @@ def init_auth(app):
     """Check the JWT settings once at startup and keep the key source on the app."""
     check_algorithms(app.config["JWT_ALGORITHMS"])
     app.extensions[EXTENSION] = key_source(app)
+    app.cli.add_command(dev_token_command)
 
 
 def check_algorithms(algorithms):
@@ -60,7 +62,9 @@ def key_source(app):
     if jwks_url:
         return jwt.PyJWKClient(jwks_url, cache_jwk_set=True, timeout=5,
                                lifespan=app.config["JWT_JWKS_CACHE_SECONDS"])
-    if app.debug or app.testing:
+    if app.debug:
+        return use_development_key(app)
+    if app.testing:
         return StaticKey(None)
     raise ConfigError(
         "JWT_PUBLIC_KEY or JWT_JWKS_URL is required in production: set FLASK_JWT_PUBLIC_KEY "
@@ -107,7 +111,7 @@ def token_scopes(claims):
 
 
 def describe(error):
-    if isinstance(error, (jwt.InvalidTokenError, NoKeyConfigured)):
+    if isinstance(error, (jwt.InvalidTokenError, NoKeyConfigured, NoDevelopmentKey)):
         return str(error)
     return "the token's signing key is unknown or does not fit its algorithm"
 
@@ -120,7 +124,8 @@ def bearer_token():
 def unauthorized(detail, error=None):
     challenge = "Bearer"
     if error:
-        challenge += f', error="{error}", error_description="{UNQUOTABLE.sub("", detail)}"'
+        # RFC 6750, section 3: the scheme, a space, then comma-separated parameters.
+        challenge += f' error="{error}", error_description="{UNQUOTABLE.sub("", detail)}"'
     return problem(401, "Unauthorized", detail, {"WWW-Authenticate": challenge})
 
 

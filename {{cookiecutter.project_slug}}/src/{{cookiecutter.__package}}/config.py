@@ -3,13 +3,16 @@
 import os
 import tomllib
 
+import click
+
 SETTINGS_VARIABLE = "{{ cookiecutter.__env_prefix }}_SETTINGS"
 
 DEFAULTS = {
     "SERVICE_NAME": "{{ cookiecutter.__name_str }}",{{ cookiecutter.__name_noqa }}
     "LOG_LEVEL": "INFO",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
-    "SECRET_KEY": None,
+    # Seconds /readyz waits for its checks in all: less than the readiness probe's timeout.
+    "READINESS_TIMEOUT": 2.0,
 {%- if cookiecutter.auth == "jwt" %}
     # JWT bearer tokens: issued elsewhere, verified here with a public key or a JWKS URL.
     "JWT_ISSUER": None,
@@ -44,10 +47,11 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 {%- endif %}
 }
+{%- set required = cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' %}
+{%- if required %}
 
 # Settings without a safe default: startup stops when one is missing outside debug and testing.
 REQUIRED_IN_PRODUCTION = (
-    "SECRET_KEY",
 {%- if cookiecutter.auth == "jwt" %}
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -57,10 +61,15 @@ REQUIRED_IN_PRODUCTION = (
     "SQLALCHEMY_DATABASE_URI",
 {%- endif %}
 )
+{%- endif %}
 
 
-class ConfigError(SystemExit):
-    """A configuration problem that stops startup with a one-line message."""
+class ConfigError(click.ClickException, RuntimeError):
+    """A configuration problem: ``create_app()`` raises it, and a server prints it as one line.
+
+    The ``flask`` command prints a ClickException as ``Error: ...`` and exits 1; gunicorn does
+    the same with a RuntimeError raised while it loads the app (``preload_app``).
+    """
 
     def __init__(self, message):
         super().__init__(f"configuration error: {message}")
@@ -72,7 +81,9 @@ def load_config(app, config=None):
     app.config.from_prefixed_env()
     if config is not None:
         app.config.from_mapping(config)
+{%- if required %}
     check_required(app)
+{%- endif %}
 
 
 def load_settings_file(app):
@@ -85,6 +96,7 @@ def load_settings_file(app):
         raise ConfigError(f"{SETTINGS_VARIABLE}={path} cannot be read: {error.strerror}")
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{SETTINGS_VARIABLE}={path} is not valid TOML: {error}")
+{%- if required %}
 
 
 def check_required(app):
@@ -96,3 +108,4 @@ def check_required(app):
                 f"{name} is required in production: set FLASK_{name} "
                 f"or {name} in the file named by {SETTINGS_VARIABLE}"
             )
+{%- endif %}

@@ -20,15 +20,6 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class AccessLogRequestIdFilter(logging.Filter):
-    """Stamps the X-Request-ID of the response on gunicorn's access log records."""
-
-    def filter(self, record):
-        atoms = record.args if isinstance(record.args, dict) else {}
-        record.request_id = atoms.get("{x-request-id}o")
-        return True
-
-
 class ServiceHandler(logging.StreamHandler):
     """Marks the handler this module installs, so a second create_app replaces it."""
 

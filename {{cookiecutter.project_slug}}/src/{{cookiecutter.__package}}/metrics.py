@@ -1,6 +1,6 @@
 """Prometheus metrics: requests and their latency by method, route template and status.
 
-GET /metrics answers in the Prometheus text format. Under gunicorn (PROMETHEUS_MULTIPROC_DIR set
+views/metrics.py serves them at GET /metrics. Under gunicorn (PROMETHEUS_MULTIPROC_DIR set
 by gunicorn.conf.py) every worker writes its own files and /metrics adds up all of them.
 """
 
@@ -8,9 +8,8 @@ import os
 import struct
 import time
 
-from flask import Response, current_app, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client import generate_latest
+from flask import current_app, g, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -77,13 +76,7 @@ def observe_request(response):
     return response
 
 
-def metrics_view():
-    body = current_app.extensions[EXTENSION].exposition()
-    return Response(body, content_type=CONTENT_TYPE_LATEST)
-
-
 def init_metrics(app):
     app.extensions[EXTENSION] = Metrics(app.config["METRICS_IGNORED_ROUTES"])
     app.before_request(start_timer)
     app.after_request(observe_request)
-    app.add_url_rule("/metrics", "metrics", metrics_view, methods=["GET"])

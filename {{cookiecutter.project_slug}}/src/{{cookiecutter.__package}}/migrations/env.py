@@ -3,6 +3,7 @@
 import logging
 
 from alembic import context
+from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
@@ -16,6 +17,18 @@ migrate = current_app.extensions["migrate"]
 MIGRATION_LOCK = 0x6D696772  # any number, the same in every release
 
 
+def number_the_revision(context, revision, directives):
+    """`flask db migrate` and `flask db revision` name the new revision after the next number
+    (0002_add_price_to_items.py), not a random hash; autogenerate with no change writes nothing."""
+    [script] = directives
+    if getattr(context.config.cmd_opts, "autogenerate", False) and script.upgrade_ops.is_empty():
+        directives[:] = []
+        logging.getLogger("alembic").info("No changes in schema detected: no revision written")
+        return
+    heads = ScriptDirectory.from_config(context.config).get_heads()
+    script.rev_id = f"{max((int(head) for head in heads if head.isdigit()), default=0) + 1:04d}"
+
+
 def run_migrations_offline():
     """`flask db upgrade --sql`: print the SQL instead of running it."""
     url = migrate.db.engine.url.render_as_string(hide_password=False)
@@ -27,6 +40,7 @@ def run_migrations_offline():
 def run_migrations_online():
     with migrate.db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=migrate.db.metadata,
+                          process_revision_directives=number_the_revision,
                           **migrate.configure_args)
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":  # held until the transaction ends

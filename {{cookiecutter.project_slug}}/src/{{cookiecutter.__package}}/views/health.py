@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app
 
 from ..errors import problem
-from ..readiness import failed_check
+from ..readiness import failed_checks
 
 bp = Blueprint("health", __name__)
 
@@ -15,7 +15,8 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    failed = failed_check(current_app)
-    if failed is not None:
-        return problem(503, "Service Unavailable", f"dependency not ready: {failed}", check=failed)
+    failed = failed_checks(current_app._get_current_object())  # the checks run in threads
+    if failed:
+        return problem(503, "Service Unavailable", f"not ready: {', '.join(failed)}",
+                       check=failed[0])
     return {"status": "ready"}

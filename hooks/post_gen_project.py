@@ -11,22 +11,25 @@ ANSWERS = json.loads(r'''{{ cookiecutter | tojson }}''')
 # that value: ("use_docker", True, [...]) for a yes/no option, ("ci", "github", [...]) for a choice.
 SRC = f"src/{ANSWERS['__package']}"
 OPTION_FILES = (
-    ("auth", "jwt", [f"{SRC}/auth.py", f"{SRC}/views/me.py",
-                     "tests/jwt_tokens.py", "tests/test_auth.py", "tests/test_me.py"]),
+    ("auth", "jwt", [f"{SRC}/auth.py", f"{SRC}/dev_tokens.py", f"{SRC}/views/me.py",
+                     "tests/jwt_tokens.py", "tests/test_auth.py", "tests/test_dev_tokens.py",
+                     "tests/test_me.py"]),
     ("use_http_client", True, [f"{SRC}/http_client.py", "tests/test_http_client.py"]),
     ("use_cors", True, [f"{SRC}/cors.py", "tests/test_cors.py"]),
     ("use_docker", True, ["Dockerfile", ".dockerignore", "compose.yaml"]),
     ("use_kubernetes", True, ["deploy"]),
     ("ci", "github", [".github"]),
     ("ci", "gitlab", [".gitlab-ci.yml"]),
-    ("use_metrics", True, [f"{SRC}/metrics.py", "tests/test_metrics.py"]),
+    ("use_metrics", True, [f"{SRC}/metrics.py", f"{SRC}/views/metrics.py",
+                           "tests/test_metrics.py"]),
     ("use_openapi", True, [
-        f"{SRC}/openapi.yaml", f"{SRC}/views/openapi.py", "tests/test_openapi.py",
+        f"{SRC}/openapi.yaml", f"{SRC}/views/openapi.py", "tests/contract.py",
+        "tests/test_openapi.py",
     ]),
     ("database", "sqlalchemy", [
-        f"{SRC}/db.py", f"{SRC}/models.py", f"{SRC}/views/items.py",
+        f"{SRC}/db.py", f"{SRC}/models.py", f"{SRC}/validation.py", f"{SRC}/views/items.py",
         f"{SRC}/migrations", "tests/test_db.py", "tests/test_items.py",
-        "tests/test_migrations.py",
+        "tests/test_migrations.py", "tests/test_validation.py",
     ]),
 )
 

@@ -1,20 +1,26 @@
-"""The tables of the service; change them, then `flask db migrate -m "what changed"`."""
+"""The tables of the service; change them, then `flask db migrate -m "what changed"`.
+
+A column is the one place where a field of the service is declared: request bodies are checked
+against it (validation.py) and responses are made from it (``to_dict``).
+"""
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db
 
-NAME_LENGTH = 100
-DESCRIPTION_LENGTH = 1000
+
+class Model(db.Model):
+    __abstract__ = True
+
+    def to_dict(self):
+        return {column.key: getattr(self, column.key) for column in self.__table__.columns}
 
 
-class Item(db.Model):
+class Item(Model):
     __tablename__ = "items"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
-    description: Mapped[str] = mapped_column(String(DESCRIPTION_LENGTH), default="")
-
-    def to_dict(self):
-        return {"id": self.id, "name": self.name, "description": self.description}
+    # info={"blank": False}: a name of spaces only is refused too.
+    name: Mapped[str] = mapped_column(String(100), info={"blank": False})
+    description: Mapped[str] = mapped_column(String(1000), default="")

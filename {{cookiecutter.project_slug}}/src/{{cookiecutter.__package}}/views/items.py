@@ -14,8 +14,8 @@ from flask import Blueprint, abort, request, url_for
 from ..auth import require_scopes
 {% endif -%}
 from ..db import db
-from ..errors import problem
-from ..models import DESCRIPTION_LENGTH, NAME_LENGTH, Item
+from ..models import Item
+from ..validation import field_errors, invalid
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 
@@ -23,7 +23,6 @@ MAX_PER_PAGE = 100
 # Large enough for any page, small enough that no database overflows computing its offset.
 MAX_PAGE = 999_999_999
 WHOLE_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
-FIELDS = {"name": NAME_LENGTH, "description": DESCRIPTION_LENGTH}
 # The largest id an INTEGER column holds (PostgreSQL's has 32 bits); beyond it no item exists.
 MAX_ID = 2**31 - 1
 {%- if cookiecutter.auth == "jwt" %}
@@ -31,35 +30,10 @@ WRITE_SCOPE = "items:write"
 {%- endif %}
 
 
-def field_errors(body, partial):
-    """What is wrong with a JSON body for an item, as {field: message}; empty when it is valid."""
-    if not isinstance(body, dict):
-        return {"body": "must be a JSON object"}
-    errors = {name: "is not a field of an item" for name in body if name not in FIELDS}
-    if not partial and "name" not in body:
-        errors["name"] = "is required"
-    for name, limit in FIELDS.items():
-        value = body.get(name, "")
-        if not isinstance(value, str):
-            errors[name] = "must be a string"
-        elif len(value) > limit:
-            errors[name] = f"must be at most {limit} characters long"
-        elif "\x00" in value:
-            errors[name] = "must not contain NUL characters"  # PostgreSQL cannot store them
-        elif name == "name" and name in body and not value.strip():
-            errors[name] = "must not be blank"
-    return errors
-
-
 def find_or_404(item_id):
     if item_id > MAX_ID:  # the database would refuse to compare the column with it
         abort(404, f"item {item_id} does not exist")
     return db.get_or_404(Item, item_id, description=f"item {item_id} does not exist")
-
-
-def invalid(errors):
-    return problem(422, "Unprocessable Content", "the request body is not a valid item",
-                   errors=errors)
 
 
 def positive_int(name, default, maximum):
@@ -74,8 +48,7 @@ def list_items():
     page, page_error = positive_int("page", 1, MAX_PAGE)
     per_page, per_page_error = positive_int("per_page", 20, MAX_PER_PAGE)
     if page_error or per_page_error:
-        return problem(422, "Unprocessable Content", "invalid pagination parameters",
-                       errors={**page_error, **per_page_error})
+        return invalid({**page_error, **per_page_error}, "invalid pagination parameters")
     result = db.paginate(db.select(Item).order_by(Item.id), page=page, per_page=per_page,
                          error_out=False)
     return {"items": [item.to_dict() for item in result.items], "page": page,
@@ -88,9 +61,9 @@ def list_items():
 {%- endif %}
 def create_item():
     body = request.get_json()
-    errors = field_errors(body, partial=False)
+    errors = field_errors(Item, body, partial=False)
     if errors:
-        return invalid(errors)
+        return invalid(errors, "the request body is not a valid item")
     item = Item(**body)
     db.session.add(item)
     db.session.commit()
@@ -109,9 +82,9 @@ def get_item(item_id):
 def update_item(item_id):
     item = find_or_404(item_id)
     body = request.get_json()
-    errors = field_errors(body, partial=True)
+    errors = field_errors(Item, body, partial=True)
     if errors:
-        return invalid(errors)
+        return invalid(errors, "the request body is not a valid item")
     for name, value in body.items():
         setattr(item, name, value)
     db.session.commit()

@@ -60,7 +60,9 @@ def next_steps(answers):
     return "\n".join([
         f"Created {answers['project_slug']}. Next:",
         f"    cd {answers['project_slug']}",
+        "    python -m venv .venv && . .venv/bin/activate",
         '    python -m pip install -e ".[test]"',
+        *(["    flask db upgrade"] if answers.get("database") == "sqlalchemy" else []),
         "    flask run          # then: tox",
     ])
 

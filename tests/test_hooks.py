@@ -105,8 +105,18 @@ def test_post_gen_writes_flaskenv_and_prints_next_steps(post_gen, tmp_path, caps
     assert hook.main(hook.ANSWERS, root=project) == 0
     assert (project / ".flaskenv").read_text().splitlines()[0] == "FLASK_APP=billing_api"
     steps = capsys.readouterr().err.splitlines()
-    assert steps[1:] == ["    cd billing-api", '    python -m pip install -e ".[test]"',
+    assert steps[1:] == ["    cd billing-api", "    python -m venv .venv && . .venv/bin/activate",
+                         '    python -m pip install -e ".[test]"',
                          "    flask run          # then: tox"]
+
+
+def test_post_gen_next_steps_migrate_the_database_first(post_gen, tmp_path, capsys):
+    hook = post_gen(database="sqlalchemy")
+    project = tmp_path / "my-service"
+    project.mkdir()
+    hook.main(hook.ANSWERS, root=project)
+    steps = capsys.readouterr().err.splitlines()
+    assert steps[-2:] == ["    flask db upgrade", "    flask run          # then: tox"]
 
 
 def test_post_gen_option_rows_name_files_the_template_has(post_gen):

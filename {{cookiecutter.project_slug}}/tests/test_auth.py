@@ -135,8 +135,24 @@ def test_token_whose_algorithm_does_not_fit_the_key_is_401(client):
 @pytest.mark.parametrize("token", ["not-a-jwt", "a.b.c", "eyJhbGciOiJSUzI1NiJ9..", "\u00e9t\u00e9"])
 def test_malformed_token_is_401(client, token):
     response = get(client, token.encode().decode("latin-1"))
-    assert_refused(response)
+    detail = assert_refused(response)
     assert "\n" not in response.headers["WWW-Authenticate"]
+    assert "codec" not in detail and "Invalid header string" not in detail  # no decoder's words
+
+
+def test_a_token_is_not_a_well_formed_jwt_says_so(client):
+    assert assert_refused(get(client, "abc.def.ghi")) == (
+        "the token is not a well-formed JWT (header.payload.signature, base64url JSON)")
+
+
+@pytest.mark.parametrize("subject", ["", "  "])
+def test_a_token_whose_subject_is_blank_is_401(client, subject):
+    detail = assert_refused(get(client, sign(RSA_KEY, scope=SCOPES, sub=subject)))
+    assert detail == 'the token\'s "sub" claim names no subject'
+
+
+def test_a_token_whose_subject_is_not_a_string_is_401(client):
+    assert assert_refused(get(client, sign(RSA_KEY, scope=SCOPES, sub=42)))
 
 
 def test_valid_token_without_every_scope_is_403(client):
@@ -199,6 +215,14 @@ def test_unreachable_jwks_is_503_not_401(jwks):
     response = get(client, sign(RSA_KEY, kid="rsa-1", scope=SCOPES))
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
+
+
+def test_an_unreachable_jwks_is_one_log_line(jwks, caplog):
+    url = jwks.url
+    jwks.__exit__(None, None, None)
+    get(make_app(JWT_JWKS_URL=url).test_client(), sign(RSA_KEY, kid="rsa-1", scope=SCOPES))
+    [record] = [r for r in caplog.records if "JWKS" in r.getMessage()]
+    assert record.exc_info is None and "\n" not in record.getMessage()
 
 
 @pytest.mark.parametrize("config, message", [

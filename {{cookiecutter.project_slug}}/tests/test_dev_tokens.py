@@ -36,6 +36,11 @@ def test_a_development_token_opens_a_guarded_view(debug_app, instance):
     assert stat.S_IMODE((instance / "dev-jwt-key.pem").stat().st_mode) == 0o600
 
 
+def test_a_blank_subject_is_refused(debug_app):
+    result = dev_token(debug_app, "--subject", " ")
+    assert result.exit_code == 2 and "--subject" in result.output
+
+
 def test_the_development_key_is_made_once_and_kept(debug_app, instance):
     first = dev_token(debug_app, "--scope", "profile").output.strip()
     key = (instance / "dev-jwt-key.pem").read_bytes()

@@ -86,7 +86,7 @@ def test_delete_removes_the_item(client):
     created = create(client, name="plate").json
     response = client.delete(f"/items/{created['id']}")
     assert response.status_code == 204
-    assert response.get_data() == b""
+    assert response.get_data() == b"" and "Content-Type" not in response.headers
     assert client.get(f"/items/{created['id']}").status_code == 404
     assert client.delete(f"/items/{created['id']}").status_code == 404
 

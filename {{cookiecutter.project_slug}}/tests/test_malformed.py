@@ -11,6 +11,8 @@ import re
 import pytest
 from flask import request
 
+from {{ cookiecutter.__package }}.request_body import json_fault
+
 PROBLEM_FIELDS = {"type", "title", "status", "detail", "request_id"}
 FRESH_ID = re.compile(r"[0-9a-f]{32}")
 LEAKS = ("Traceback", 'File "', "Error:", "Exception")
@@ -78,6 +80,7 @@ def test_invalid_json_is_400(client, data):
     ("lone-surrogate", "the request body holds a lone surrogate (\\ud800 to \\udfff), which "
                        "JSON forbids"),
     ("deep-nesting", "the request body is nested too deeply: flatten its arrays and objects"),
+    ("huge-number", "the request body holds a number with too many digits"),
 ])
 def test_invalid_json_says_what_is_wrong(client, name, detail):
     assert assert_client_error(post_json(client, INVALID_JSON[name]), 400)["detail"] == detail
@@ -227,3 +230,7 @@ def test_odd_encoding_in_the_query_is_harmless(client, query):
     response = post_json(client, b'{"a": 1}', query_string=query)
     assert response.status_code == 200
     assert response.get_json() == {"received": {"a": 1}}
+
+
+def test_a_fault_the_json_reader_does_not_name_is_told_without_its_words():
+    assert json_fault(b"[1]", ValueError("internal detail")) == "the request body is not valid JSON"

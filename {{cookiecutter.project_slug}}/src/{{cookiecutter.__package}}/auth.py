@@ -89,7 +89,7 @@ def verify(token):
     config = current_app.config
     # A PyJWK from the JWKS is bound to one algorithm; PyJWT checks a PEM key's type per algorithm.
     key = current_app.extensions[EXTENSION].get_signing_key_from_jwt(token)
-    return jwt.decode(
+    claims = jwt.decode(
         token,
         key,
         algorithms=config["JWT_ALGORITHMS"],
@@ -98,6 +98,9 @@ def verify(token):
         leeway=config["JWT_LEEWAY"],
         options={"require": REQUIRED_CLAIMS},
     )
+    if not isinstance(claims["sub"], str) or not claims["sub"].strip():
+        raise jwt.InvalidTokenError('the token\'s "sub" claim names no subject')
+    return claims
 
 
 def token_scopes(claims):
@@ -111,6 +114,9 @@ def token_scopes(claims):
 
 
 def describe(error):
+    # A malformed token's message quotes the decoder, not the client; a bad signature's is fine.
+    if isinstance(error, jwt.DecodeError) and not isinstance(error, jwt.InvalidSignatureError):
+        return "the token is not a well-formed JWT (header.payload.signature, base64url JSON)"
     if isinstance(error, (jwt.InvalidTokenError, NoKeyConfigured, NoDevelopmentKey)):
         return str(error)
     return "the token's signing key is unknown or does not fit its algorithm"
@@ -143,8 +149,9 @@ def require_scopes(*scopes):
                 return unauthorized("a bearer token is required")
             try:
                 claims = verify(token)
-            except jwt.PyJWKClientConnectionError:
-                current_app.logger.warning("JWKS cannot be fetched", exc_info=True)
+            except jwt.PyJWKClientConnectionError as error:
+                current_app.logger.warning("JWKS cannot be fetched: %s",
+                                           " ".join(str(error).split()))
                 return problem(503, "Service Unavailable", "token signing keys are unavailable")
             except jwt.PyJWTError as error:
                 return unauthorized(describe(error), "invalid_token")

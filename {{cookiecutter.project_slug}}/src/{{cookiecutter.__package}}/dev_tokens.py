@@ -73,6 +73,8 @@ def dev_token_command(scopes, subject, minutes):
     from .auth import EXTENSION
 
     app = current_app
+    if not subject.strip():
+        raise click.BadParameter("must name a subject", param_hint="--subject")
     if not isinstance(app.extensions[EXTENSION], DevelopmentKey):
         raise click.UsageError(
             "dev-token works only in debug (FLASK_DEBUG=1) and without JWT_PUBLIC_KEY or "

@@ -33,7 +33,9 @@ def json_fault(data, error):
     if isinstance(error, json.JSONDecodeError):
         return (f"the request body is not valid JSON: {error.msg} at line {error.lineno}, "
                 f"column {error.colno}")
-    return f"the request body is not valid JSON: {error}"
+    if "integer string conversion" in str(error):  # Python's limit on the digits of an int
+        return "the request body holds a number with too many digits"
+    return "the request body is not valid JSON"
 
 
 class RequestJSONProvider(DefaultJSONProvider):

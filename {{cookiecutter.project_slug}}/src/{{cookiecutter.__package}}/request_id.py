@@ -6,12 +6,11 @@ import secrets
 from flask import g, request
 
 HEADER = "X-Request-ID"
-WSGI_HEADER = "HTTP_X_REQUEST_ID"  # the same header in the WSGI environ, read without parsing
 VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 
 
 def current_or_new_request_id():
-    incoming = request.environ.get(WSGI_HEADER, "")
+    incoming = request.headers.get(HEADER, "")
     if VALID_REQUEST_ID.fullmatch(incoming):
         return incoming
     return secrets.token_hex(16)

@@ -8,7 +8,7 @@ Anyone may read items; creating, changing and deleting them needs a bearer token
 
 import re
 
-from flask import Blueprint, abort, request, url_for
+from flask import Blueprint, abort, current_app, request, url_for
 
 {% if cookiecutter.auth == "jwt" -%}
 from ..auth import require_scopes
@@ -99,4 +99,6 @@ def delete_item(item_id):
     item = find_or_404(item_id)
     db.session.delete(item)
     db.session.commit()
-    return "", 204
+    response = current_app.response_class(status=204)
+    del response.headers["Content-Type"]  # no body, so no type (Flask would say text/html)
+    return response

@@ -1,0 +1,112 @@
+"""Views that wait on another service: the all-options render with one extra route that calls a
+local upstream answering after 50 ms, under gunicorn with several worker classes, loaded by wrk
+at concurrency 64. Prints requests per second against the bound, concurrent slots / 50 ms.
+
+    bench/out/venv/bin/python bench/upstream_wait.py bench_all      # after bench/run.py
+
+Everything listens on 127.0.0.1; each run is bounded by --seconds.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+DELAY = 0.05
+WSGI = """
+import os
+from {package} import create_app
+from {package}.http_client import http_client
+
+app = create_app()
+
+
+@app.get("/bench/upstream")
+def call_upstream():
+    return {{"upstream": http_client().get(os.environ["BENCH_UPSTREAM"]).status_code}}
+"""
+# (label, gunicorn options, concurrent slots) with WEB_CONCURRENCY=2 workers
+SERVERS = [
+    ("2 sync workers", [], 2),
+    ("2 gthread workers x 8 threads", ["--worker-class", "gthread", "--threads", "8"], 16),
+    ("2 gthread workers x 32 threads", ["--worker-class", "gthread", "--threads", "32"], 64),
+]
+
+
+class Slow(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms delayed ACK
+
+    def do_GET(self):
+        time.sleep(DELAY)
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("package", help="a render with use_http_client, importable")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    upstream = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    upstream.daemon_threads = True
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    work = Path(tempfile.mkdtemp(prefix="upstream-wait-"))
+    (work / "upstream_app.py").write_text(WSGI.format(package=args.package))
+    base_conf = BENCH / "out" / "rendered" / args.package.replace("_", "-") / "gunicorn.conf.py"
+    from run import production_env  # the settings bench/run.py starts the renders with
+
+    env = {**os.environ, **production_env(Path(sys.executable).parent.parent),
+           "BENCH_BASE_CONF": str(base_conf),
+           "BENCH_UPSTREAM": f"http://127.0.0.1:{upstream.server_port}/",
+           "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", "BENCH_ACCESS_LOG": "off",
+           "PYTHONPATH": str(work)}
+    print(f"upstream answers after {DELAY * 1000:.0f} ms; wrk -c{args.connections} "
+          f"for {args.seconds} s each")
+    for label, options, slots in SERVERS:
+        port = free_port()
+        env["PORT"] = str(port)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn_overlay.py"), *options,
+             "upstream_app:app"], cwd=work, env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            time.sleep(3)
+            out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s",
+                                  f"http://127.0.0.1:{port}/bench/upstream"],
+                                 capture_output=True, text=True, timeout=args.seconds + 60).stdout
+        finally:
+            os.killpg(server.pid, 15)
+            server.wait(timeout=60)
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        bound = slots / DELAY
+        print(f"{label}: {rate:.0f} requests/s, bound {bound:.0f} ({rate / bound:.0%})"
+              f"{f', {errors.group(1)} non-2xx' if errors else ''}")
+
+
+if __name__ == "__main__":
+    main()

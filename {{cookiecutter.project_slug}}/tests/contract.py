@@ -110,7 +110,7 @@ class Contract:
 class ContractClient(FlaskClient):
     """A test client that checks every response of a documented operation."""
 
-    contract = None
+    contract = Contract(load_document())
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
@@ -126,6 +126,3 @@ class ContractClient(FlaskClient):
             assert not problems, "\n".join(problems)
             SEEN.add((path, request.method, response.status_code))
         return response
-
-
-ContractClient.contract = Contract(load_document())

@@ -6,6 +6,20 @@ import socket
 import subprocess
 
 
+# This suite's own tox, pytest and coverage variables, and the developer's FLASK_* settings: a
+# tool run on a rendered project as its user would run it must see none of them.
+SUITE_VARIABLES = ("TOX_", "PYTEST_", "COV_CORE_", "FLASK_", "VIRTUAL_ENV", "PYTHONPATH",
+                   "PYTHONHOME")
+
+
+def clean_environment(**extra):
+    """The caller's environment as a fresh shell has it, plus ``extra``."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(SUITE_VARIABLES)}
+    env.update(extra)
+    return env
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -23,7 +23,7 @@ import pytest
 
 from .conftest import bake_ok, production_env
 from .options import ALL_ON
-from .processes import accepts_connections, free_port, stop_process_group
+from .processes import accepts_connections, clean_environment, free_port, stop_process_group
 
 pytestmark = pytest.mark.end_to_end
 
@@ -57,12 +57,8 @@ def user_environment(venv, **extra):
     Variables that tox, pytest-cov or the developer set for the template's own run are dropped:
     FLASK_* would hide what .flaskenv provides, TOX_* would steer the project's tox.
     """
-    dropped = ("FLASK_", "TOX_", "COV_CORE_", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
-    env = {name: value for name, value in os.environ.items() if not name.startswith(dropped)}
-    env["PATH"] = os.pathsep.join([str(venv / "bin"), env.get("PATH", "")])
-    env["VIRTUAL_ENV"] = str(venv)
-    env.update(extra)
-    return env
+    path = os.pathsep.join([str(venv / "bin"), os.environ.get("PATH", "")])
+    return clean_environment(PATH=path, VIRTUAL_ENV=str(venv), **extra)
 
 
 def run(command, cwd, env, timeout):

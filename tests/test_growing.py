@@ -12,6 +12,7 @@ import pytest
 
 from .conftest import bake_ok
 from .options import ALL_OFF, ALL_ON
+from .processes import clean_environment
 
 pytestmark = pytest.mark.end_to_end
 
@@ -79,11 +80,9 @@ def follow(project, instruction, block, env):
 
 
 def environment():
-    dropped = ("FLASK_", "TOX_", "COV_CORE_", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
-    env = {name: value for name, value in os.environ.items() if not name.startswith(dropped)}
-    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
-    env["PYTHONPATH"] = "src"  # `flask db` runs the service from its source tree
-    return env
+    # `flask db` runs the service from its source tree
+    return clean_environment(PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
+                             PYTHONPATH="src")
 
 
 @pytest.mark.parametrize("answers", [ALL_ON, ALL_OFF], ids=["all-on", "all-off"])

@@ -7,7 +7,6 @@ exactly the locked versions, resolving nothing new, and a pyproject.toml changed
 `uv lock` stops it with the line that says what to run.
 """
 
-import os
 import subprocess
 import sys
 import tomllib
@@ -18,6 +17,7 @@ import pytest
 
 from .conftest import bake_ok
 from .options import combination_id, supported_combinations
+from .processes import clean_environment
 
 UV = [sys.executable, "-m", "uv"]
 TOX = Path(sys.executable).with_name("tox")
@@ -48,13 +48,8 @@ def test_each_render_locks_what_uv_would(cookies, combo):
     uv_lock_locked(project, combo["python_min"])
 
 
-def user_environment():
-    dropped = ("TOX_", "PYTEST_", "COV_CORE_", "FLASK_", "VIRTUAL_ENV", "PYTHONPATH")
-    return {name: value for name, value in os.environ.items() if not name.startswith(dropped)}
-
-
 def tox(project, *args):
-    return subprocess.run([str(TOX), *args], cwd=project, env=user_environment(),
+    return subprocess.run([str(TOX), *args], cwd=project, env=clean_environment(),
                           capture_output=True, text=True, timeout=900)
 
 

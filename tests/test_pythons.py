@@ -19,6 +19,7 @@ import pytest
 
 from .conftest import bake_ok
 from .options import ALL_ON, OPTIONS, supported_pythons
+from .processes import clean_environment
 
 pytestmark = pytest.mark.end_to_end
 
@@ -42,9 +43,7 @@ def env_list(project):
 def user_environment():
     """The caller's environment as a fresh shell has it: without the variables of this suite's
     own tox and pytest, and without this suite's virtualenv on PATH."""
-    dropped = ("TOX_", "PYTEST_", "COV_CORE_", "FLASK_", "VIRTUAL_ENV", "PYTHONPATH",
-               "PYTHONHOME")
-    env = {name: value for name, value in os.environ.items() if not name.startswith(dropped)}
+    env = clean_environment()
     own_bin = str(Path(sys.prefix) / "bin")
     env["PATH"] = os.pathsep.join(part for part in env.get("PATH", "").split(os.pathsep)
                                   if part != own_bin)

@@ -10,6 +10,7 @@ Everything listens on 127.0.0.1; each run is bounded by --seconds.
 import argparse
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -57,12 +58,16 @@ class Slow(BaseHTTPRequestHandler):
         pass
 
 
-def free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def wait_for_port(port, server, log, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited {server.returncode}:\n{log.read_text()[-3000:]}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not listen on {port}:\n{log.read_text()[-3000:]}")
 
 
 def main():
@@ -70,38 +75,48 @@ def main():
     parser.add_argument("package", help="a render with use_http_client, importable")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--conf", type=Path, help="the render's gunicorn.conf.py "
+                        "(default: bench/run.py's render of PACKAGE in bench/out/rendered)")
     args = parser.parse_args()
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
     upstream.daemon_threads = True
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     work = Path(tempfile.mkdtemp(prefix="upstream-wait-"))
     (work / "upstream_app.py").write_text(WSGI.format(package=args.package))
-    base_conf = BENCH / "out" / "rendered" / args.package.replace("_", "-") / "gunicorn.conf.py"
-    from run import production_env  # the settings bench/run.py starts the renders with
+    base_conf = args.conf or (BENCH / "out" / "rendered" / args.package.replace("_", "-")
+                              / "gunicorn.conf.py")
+    from run import free_port, production_env  # as bench/run.py starts the renders
 
     env = {**os.environ, **production_env(Path(sys.executable).parent.parent),
            "BENCH_BASE_CONF": str(base_conf),
            "BENCH_UPSTREAM": f"http://127.0.0.1:{upstream.server_port}/",
            "HOST": "127.0.0.1", "WEB_CONCURRENCY": "2", "BENCH_ACCESS_LOG": "off",
-           "PYTHONPATH": str(work)}
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(work),
+                                                       os.environ.get("PYTHONPATH")]))}
     print(f"upstream answers after {DELAY * 1000:.0f} ms; wrk -c{args.connections} "
           f"for {args.seconds} s each")
     for label, options, slots in SERVERS:
         port = free_port()
         env["PORT"] = str(port)
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn_overlay.py"), *options,
-             "upstream_app:app"], cwd=work, env=env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT, start_new_session=True)
+        log = work / f"gunicorn-{port}.log"
+        with open(log, "wb") as output:
+            server = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn_overlay.py"),
+                 *options, "upstream_app:app"], cwd=work, env=env, stdout=output,
+                stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            time.sleep(3)
+            wait_for_port(port, server, log)
             out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s",
                                   f"http://127.0.0.1:{port}/bench/upstream"],
                                  capture_output=True, text=True, timeout=args.seconds + 60).stdout
         finally:
-            os.killpg(server.pid, 15)
-            server.wait(timeout=60)
-        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+            if server.poll() is None:
+                os.killpg(server.pid, 15)
+                server.wait(timeout=60)
+        found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        if not found:
+            raise SystemExit(f"wrk measured nothing:\n{out}\n{log.read_text()[-3000:]}")
+        rate = float(found.group(1))
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         bound = slots / DELAY
         print(f"{label}: {rate:.0f} requests/s, bound {bound:.0f} ({rate / bound:.0%})"

@@ -17,6 +17,7 @@ RESERVED_PACKAGES = frozenset({
     "conftest", "contract", "jwt_tokens",
     # imported by options
     "cryptography", "flask_cors", "jwt", "requests", "urllib3",
+    "deprecated", "flask_limiter", "limits", "ordered_set", "redis", "wrapt",
     "alembic", "flask_migrate", "flask_sqlalchemy", "jsonschema", "openapi_spec_validator",
     "referencing",
     "psycopg", "sqlalchemy", "yaml",

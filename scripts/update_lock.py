@@ -33,6 +33,7 @@ DEPENDENCY_OPTIONS = {
     "auth": (["none", "jwt"], 'cookiecutter.auth == "jwt"'),
     "use_http_client": ([False, True], "cookiecutter.use_http_client"),
     "use_cors": ([False, True], "cookiecutter.use_cors"),
+    "use_rate_limits": ([False, True], "cookiecutter.use_rate_limits"),
     "use_metrics": ([False, True], "cookiecutter.use_metrics"),
     "use_openapi": ([False, True], "cookiecutter.use_openapi"),
     "database": (["none", "sqlalchemy"], 'cookiecutter.database == "sqlalchemy"'),
@@ -80,12 +81,14 @@ def fresh_lock(key, project):
 
 
 def split(lock):
-    """(header, the project's own block, {package name: block}) of a uv.lock text."""
+    """(header, the project's own block, [(package name, block)]) of a uv.lock text; a package
+    can have two blocks, of two versions for two ranges of Python."""
     header, *blocks = lock.split(SEPARATOR)
+    blocks = [block.rstrip("\n") for block in blocks]  # the lock's last one ends the file
     project = [block for block in blocks if 'source = { editable = "." }' in block]
     assert len(project) == 1, "one editable project in the lock"
-    packages = {re.match(r'name = "([^"]+)"', block)[1]: block
-                for block in blocks if block is not project[0]}
+    packages = [(re.match(r'name = "([^"]+)"', block)[1], block)
+                for block in blocks if block is not project[0]]
     return header, project[0], packages
 
 
@@ -116,16 +119,26 @@ def condition(keys, every_key):
     return " and ".join(tests)
 
 
+def header(headers, every_key):
+    """The header of the locks ({text: keys}): uv adds resolution-markers to it where a package
+    needs a newer Python than python_min for its newest release, so that the lock holds two."""
+    *rare, common = sorted(headers, key=lambda text: (len(headers[text]), text))
+    tests = [f"{{% {'elif' if number else 'if'} {condition(headers[text], every_key)} %}}{text}"
+             for number, text in enumerate(rare)]
+    return "".join(tests) + (f"{{% else %}}{common}{{% endif %}}" if rare else common)
+
+
 def template(locks):
     every_key = set(locks)
-    headers = {split(lock)[0].replace(f'">={key[0]}"', '">={{ cookiecutter.python_min }}"')
-               for key, lock in locks.items()}
-    assert len(headers) == 1, f"the locks' headers differ: {headers}"
+    headers = {}  # header text -> set of keys
+    for key, lock in locks.items():
+        text = split(lock)[0].replace(f'">={key[0]}"', '">={{ cookiecutter.python_min }}"')
+        headers.setdefault(text, set()).add(key)
     variants = {}  # package name -> {block text: set of keys}
     for key, lock in locks.items():
-        for name, block in split(lock)[2].items():
+        for name, block in split(lock)[2]:
             variants.setdefault(name, {}).setdefault(block, set()).add(key)
-    parts = [headers.pop()]
+    parts = [header(headers, every_key)]
     for name in sorted(variants):
         for block, keys in sorted(variants[name].items(), key=lambda item: sorted(item[1])):
             assert "{{" not in block and "{%" not in block and "{#" not in block, name

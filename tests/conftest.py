@@ -39,4 +39,8 @@ def production_env(answers):
                 serialization.Encoding.PEM,
                 serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
         })
+    if answers.get("use_rate_limits"):
+        # No Redis listens on port 1: the service fails open and counts in each worker's memory
+        # (test_rate_limits.py runs it with a real Redis).
+        env["FLASK_RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:1/0"
     return env

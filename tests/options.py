@@ -18,6 +18,7 @@ OPTIONS = {
     "auth": ["none", "jwt"],
     "use_http_client": [False, True],
     "use_cors": [False, True],
+    "use_rate_limits": [False, True],
     "use_openapi": [True, False],
     "database": ["none", "sqlalchemy"],
 }
@@ -27,11 +28,11 @@ PYTHONS = ["3.11", "3.12", "3.13", "3.14", "3.15"]
 
 # The value that switches each boolean or choice option fully on and fully off.
 ALL_ON = {"use_docker": True, "use_kubernetes": True, "ci": "github", "use_metrics": True,
-          "auth": "jwt", "use_http_client": True, "use_cors": True, "use_openapi": True,
-          "database": "sqlalchemy"}
+          "auth": "jwt", "use_http_client": True, "use_cors": True, "use_rate_limits": True,
+          "use_openapi": True, "database": "sqlalchemy"}
 ALL_OFF = {"use_docker": False, "use_kubernetes": False, "ci": "none", "use_metrics": False,
-           "auth": "none", "use_http_client": False, "use_cors": False, "use_openapi": False,
-           "database": "none"}
+           "auth": "none", "use_http_client": False, "use_cors": False, "use_rate_limits": False,
+           "use_openapi": False, "database": "none"}
 
 # (answers that pre-gen must refuse together, part of the message it gives)
 UNSUPPORTED = [

@@ -2,7 +2,8 @@
 
 The project's source is put on PYTHONPATH of this interpreter (whose environment holds what
 rendered projects import), the database is a fresh SQLite file migrated with `flask db upgrade`,
-and the JWT settings trust a key made here, so that tests can sign valid bearer tokens.
+the JWT settings trust a key made here, so that tests can sign valid bearer tokens, and the rate
+limits are too high for a load or a fuzzer to meet (test_rate_limits.py sets its own).
 gunicorn runs in its own process group and is always stopped, by SIGTERM and then SIGKILL.
 """
 
@@ -56,7 +57,8 @@ def settings(signing_key, database):
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return {**production_env(ALL_ON), "FLASK_JWT_ISSUER": ISSUER, "FLASK_JWT_AUDIENCE": AUDIENCE,
             "FLASK_JWT_PUBLIC_KEY": public_pem,
-            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"}
+            "FLASK_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "FLASK_RATELIMIT_DEFAULT": "1000000 per minute"}
 
 
 def environment(project, workdir, port, workers, extra_pythonpath=()):

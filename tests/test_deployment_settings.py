@@ -59,9 +59,10 @@ def test_every_deployment_path_provides_what_production_requires(cookies, combo)
     project = bake_ok(cookies, **combo)
     required = check_compose(project)
     expected = ({"JWT_ISSUER", "JWT_AUDIENCE"} if combo["auth"] == "jwt" else set()) | (
-        {"SQLALCHEMY_DATABASE_URI"} if combo["database"] == "sqlalchemy" else set())
+        {"SQLALCHEMY_DATABASE_URI"} if combo["database"] == "sqlalchemy" else set()) | (
+        {"RATELIMIT_STORAGE_URI"} if combo["use_rate_limits"] else set())
     assert expected <= set(required), required
-    assert required or not expected  # nothing at all is required without JWT or a database
+    assert required or not expected  # nothing is required without JWT, a database or limits
     if combo["use_kubernetes"]:
         assert sorted(check_kubernetes(project)) == sorted(required)
 

@@ -10,7 +10,8 @@ from .options import ALL_OFF, ALL_ON, unsupported_reason
 
 DEPENDENCY = {
     "use_metrics": "prometheus-client", "auth": "pyjwt[crypto]", "use_http_client": "requests",
-    "use_cors": "flask-cors", "use_openapi": "pyyaml", "database": "flask-sqlalchemy",
+    "use_cors": "flask-cors", "use_rate_limits": "flask-limiter[redis]", "use_openapi": "pyyaml",
+    "database": "flask-sqlalchemy",
 }
 
 
@@ -45,6 +46,6 @@ def test_option_alone_off_leaves_no_trace(cookies, option):
 
 def test_defaults_turn_on_only_the_production_options(default_project):
     defaults = {"use_docker": True, "use_kubernetes": False, "ci": "github", "use_metrics": True,
-                "auth": "none", "use_http_client": False, "use_cors": False, "use_openapi": True,
-                "database": "none"}
+                "auth": "none", "use_http_client": False, "use_cors": False,
+                "use_rate_limits": False, "use_openapi": True, "database": "none"}
     assert_options_leave_no_trace(default_project, defaults)

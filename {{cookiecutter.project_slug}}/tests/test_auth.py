@@ -12,6 +12,13 @@ from {{ cookiecutter.__package }}.config import ConfigError
 
 RSA_KEY = rsa_key()
 EC_KEY = ec_key()
+{%- if cookiecutter.use_rate_limits %}
+# What production requires besides the JWT settings: a rate limit storage (none listens on port
+# 1, so these apps count in memory).
+PRODUCTION = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}
+{%- else %}
+PRODUCTION = {}  # what production requires besides the JWT settings
+{%- endif %}
 
 
 def make_app(**config):
@@ -241,7 +248,7 @@ def test_unsafe_settings_stop_startup(config, message):
 @pytest.mark.parametrize("missing",
                          ["JWT_ISSUER", "JWT_AUDIENCE", "JWT_PUBLIC_KEY or JWT_JWKS_URL"])
 def test_production_requires_issuer_audience_and_a_key_source(missing):
-    settings = {"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE,
+    settings = {**PRODUCTION, "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE,
                 "JWT_JWKS_URL": "https://issuer.example.com/jwks"}
     for name in missing.split(" or "):
         settings.pop(name, None)
@@ -254,6 +261,6 @@ def test_production_requires_issuer_audience_and_a_key_source(missing):
 
 
 def test_production_starts_with_a_public_key():
-    app = create_app({"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE,
+    app = create_app({**PRODUCTION, "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE,
                       "JWT_PUBLIC_KEY": public_pem(EC_KEY)})
     assert not app.debug and not app.testing

@@ -5,7 +5,7 @@ from flask.cli import FlaskGroup
 from {{ cookiecutter.__package }} import create_app
 from {{ cookiecutter.__package }}.config import (
     DEFAULTS,
-{%- if cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' %}
+{%- if cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' or cookiecutter.use_rate_limits %}
     REQUIRED_IN_PRODUCTION,
 {%- endif %}
     SETTINGS_VARIABLE,
@@ -34,6 +34,9 @@ def test_each_source_overrides_the_one_before(settings_file, monkeypatch):
         'JWT_ISSUER = "https://issuer.example.com/"\nJWT_AUDIENCE = "https://api.example.com"\n'
         'JWT_JWKS_URL = "https://issuer.example.com/jwks"\n'
 {%- endif %}
+{%- if cookiecutter.use_rate_limits %}
+        'RATELIMIT_STORAGE_URI = "redis://127.0.0.1:1/0"\n'
+{%- endif %}
     )
     monkeypatch.setenv("FLASK_LOG_LEVEL", "ERROR")
     monkeypatch.setenv("FLASK_SERVICE_NAME", "from-env")
@@ -49,7 +52,7 @@ def test_environment_values_are_parsed_as_json(monkeypatch):
     assert create_app({"TESTING": True}).config["MAX_CONTENT_LENGTH"] == 2048
 
 
-{%- if cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' %}
+{%- if cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' or cookiecutter.use_rate_limits %}
 
 
 def test_missing_production_setting_stops_startup_naming_it(monkeypatch):
@@ -69,6 +72,9 @@ def test_production_starts_when_required_settings_are_present(monkeypatch):
     monkeypatch.setenv("FLASK_JWT_ISSUER", "https://issuer.example.com/")
     monkeypatch.setenv("FLASK_JWT_AUDIENCE", "https://api.example.com")
     monkeypatch.setenv("FLASK_JWT_JWKS_URL", "https://issuer.example.com/jwks")
+{%- endif %}
+{%- if cookiecutter.use_rate_limits %}
+    monkeypatch.setenv("FLASK_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:1/0")  # never reached
 {%- endif %}
     app = create_app()
     assert not app.debug and not app.testing

@@ -5,6 +5,15 @@ from jwt_tokens import AUDIENCE, ISSUER, TEST_KEY, public_pem
 
 import {{ cookiecutter.__package }}.app as app_module
 from {{ cookiecutter.__package }} import create_app
+{%- if cookiecutter.use_rate_limits %}
+
+# What production requires besides the JWT settings: a rate limit storage (none listens on port
+# 1, so these apps count in memory).
+PRODUCTION = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0"}
+{%- else %}
+
+PRODUCTION = {}  # what production requires besides the JWT settings
+{%- endif %}
 
 
 @pytest.fixture
@@ -58,7 +67,8 @@ def test_a_debug_service_without_a_key_says_how_to_get_one(debug_app):
 @pytest.mark.parametrize("config", [
     {"TESTING": True},
     {"DEBUG": True, "JWT_PUBLIC_KEY": public_pem(TEST_KEY)},
-    {"JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, "JWT_PUBLIC_KEY": public_pem(TEST_KEY)},
+    {**PRODUCTION, "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE,
+     "JWT_PUBLIC_KEY": public_pem(TEST_KEY)},
 ], ids=["testing", "debug-with-a-real-key", "production"])
 def test_anywhere_but_debug_without_a_key_the_command_refuses(instance, config):
     result = dev_token(create_app(config), "--scope", "profile")
@@ -69,7 +79,8 @@ def test_anywhere_but_debug_without_a_key_the_command_refuses(instance, config):
 
 def test_production_never_trusts_the_development_key(instance):
     token = dev_token(create_app({"DEBUG": True}), "--scope", "profile").output.strip()
-    production = create_app({"JWT_ISSUER": "urn:{{ cookiecutter.__k8s_name }}:development",
+    production = create_app({**PRODUCTION,
+                             "JWT_ISSUER": "urn:{{ cookiecutter.__k8s_name }}:development",
                              "JWT_AUDIENCE": "urn:{{ cookiecutter.__k8s_name }}:development",
                              "JWT_PUBLIC_KEY": public_pem(TEST_KEY)})
     assert get_me(production, token).status_code == 401

@@ -164,6 +164,7 @@ def require_scopes(*scopes):
             g.jwt_claims = claims
             return view(*args, **kwargs)
 
+        guarded.required_scopes = scopes  # what the view requires, for code that looks at views
         return guarded
 
     return decorator

@@ -33,11 +33,14 @@ app = create_app()
 def call_upstream():
     return {{"upstream": http_client().get(os.environ["BENCH_UPSTREAM"]).status_code}}
 """
-# (label, gunicorn options, concurrent slots) with WEB_CONCURRENCY=2 workers
+# (label, gunicorn options, concurrent slots, settings) with WEB_CONCURRENCY=2 workers
 SERVERS = [
-    ("2 sync workers", [], 2),
-    ("2 gthread workers x 8 threads", ["--worker-class", "gthread", "--threads", "8"], 16),
-    ("2 gthread workers x 32 threads", ["--worker-class", "gthread", "--threads", "32"], 64),
+    ("2 sync workers", ["--worker-class", "sync"], 2, {}),
+    ("2 gthread workers x 8 threads", ["--threads", "8"], 16, {}),
+    ("2 gthread workers x 16 threads", ["--threads", "16"], 32, {}),
+    ("2 gthread workers x 32 threads", ["--threads", "32"], 64, {}),
+    ("2 gthread workers x 32 threads, pool 32", ["--threads", "32"], 64,
+     {"FLASK_HTTP_POOL_SIZE": "32"}),
 ]
 
 
@@ -95,15 +98,15 @@ def main():
                                                        os.environ.get("PYTHONPATH")]))}
     print(f"upstream answers after {DELAY * 1000:.0f} ms; wrk -c{args.connections} "
           f"for {args.seconds} s each")
-    for label, options, slots in SERVERS:
+    for label, options, slots, settings in SERVERS:
         port = free_port()
-        env["PORT"] = str(port)
+        env = {**env, **settings, "PORT": str(port)}
         log = work / f"gunicorn-{port}.log"
         with open(log, "wb") as output:
             server = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", str(BENCH / "gunicorn_overlay.py"),
-                 *options, "upstream_app:app"], cwd=work, env=env, stdout=output,
-                stderr=subprocess.STDOUT, start_new_session=True)
+                 "--worker-class", "gthread", *options, "upstream_app:app"], cwd=work, env=env,
+                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_for_port(port, server, log)
             out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s",

@@ -209,8 +209,8 @@ def assert_no_secrets(project, answers=None):
 # Files each option adds, and the words no other file may contain when the option is off.
 # .cookiecutter.json is exempt: it records every answer, including the options that are off.
 OPTION_TRACES = {
-    ("use_docker", True): (["Dockerfile", ".dockerignore", "compose.yaml"],
-                           re.compile(r"docker|compose\.yaml|hadolint", re.IGNORECASE)),
+    ("use_docker", True): (["Dockerfile", ".dockerignore", "compose.yaml", "proxy/nginx.conf"],
+                           re.compile(r"docker|compose\.yaml|hadolint|nginx", re.IGNORECASE)),
     ("use_kubernetes", True): (["deploy/deployment.yaml"],
                                re.compile(r"kubernetes|kubectl|deploy/", re.IGNORECASE)),
     ("ci", "github"): ([".github/workflows/ci.yml", ".github/dependabot.yml"],
@@ -228,6 +228,9 @@ OPTION_TRACES = {
                                            r"|requests>=|import requests|urllib3")),
     ("use_cors", True): (["src/*/cors.py", "tests/test_cors.py"],
                          re.compile(r"\bcors|flask.cors", re.IGNORECASE)),
+    ("use_rate_limits", True): (["src/*/ratelimits.py", "tests/test_ratelimits.py"],
+                                re.compile(r"ratelimit|rate_limit|\blimiter|flask.limiter",
+                                           re.IGNORECASE)),
     ("use_openapi", True): (["src/*/openapi.yaml", "src/*/views/openapi.py",
                              "tests/contract.py", "tests/test_openapi.py"],
                             re.compile(r"openapi|pyyaml|import yaml", re.IGNORECASE)),

@@ -381,6 +381,26 @@ def postgres_image():
     return service_image(IMAGES / "postgres", POSTGRES_TAG, "--build-arg", f"BASE={base}")
 
 
+NGINX_TAG = "docker.io/library/nginx:1.28"
+
+
+def nginx_image():
+    """The tag `docker.io/library/nginx:1.28`: a stand-in built from images/nginx/ (Debian
+    trixie's nginx), once per machine and again only when that folder changes."""
+    base = python_image(POSTGRES_BASE_PYTHON)
+    return service_image(IMAGES / "nginx", NGINX_TAG, "--build-arg", f"BASE={base}")
+
+
+REDIS_TAG = "docker.io/library/redis:8"
+
+
+def redis_image():
+    """The tag `docker.io/library/redis:8`: a stand-in built from images/redis/ (Debian
+    trixie's redis-server), once per machine and again only when that folder changes."""
+    base = python_image(POSTGRES_BASE_PYTHON)
+    return service_image(IMAGES / "redis", REDIS_TAG, "--build-arg", f"BASE={base}")
+
+
 def service_image(folder, tag, *build_args):
     """`podman build` of ``folder`` as ``tag`` unless an image built from the same files is
     there; the image it replaces is removed."""

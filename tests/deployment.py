@@ -38,6 +38,19 @@ def readme_secret(project):
             for key, value in found}
 
 
+CONFIG_MAP_FROM_README = re.compile(r"kubectl create configmap (\S+) --from-file=(\S+)")
+
+
+def readme_config_maps(project):
+    """The ConfigMaps that the README's `kubectl create configmap NAME --from-file=PATH` make,
+    as documents: each file under its own name as the key."""
+    made = {}
+    for name, path in CONFIG_MAP_FROM_README.findall((Path(project) / "README.md").read_text()):
+        made.setdefault(name, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name},
+                               "data": {Path(path).name: (Path(project) / path).read_text()}})
+    return list(made.values())
+
+
 def runtime_instructions(dockerfile):
     """(instruction, arguments) of the last stage, continuation lines joined."""
     text = re.sub(r"\\\n", " ", dockerfile.read_text(encoding="utf-8"))
@@ -106,8 +119,20 @@ def manifests(project):
 
 
 def pod_spec(project):
-    [deployment] = [doc for doc in manifests(project) if doc["kind"] == "Deployment"]
+    """The pod of the service's Deployment (the one running `web`; deploy/ may hold others)."""
+    [deployment] = [doc for doc in manifests(project) if doc["kind"] == "Deployment"
+                    and "web" in names(doc["spec"]["template"]["spec"]["containers"])]
     return deployment["spec"]["template"]["spec"]
+
+
+def names(containers):
+    return [container["name"] for container in containers]
+
+
+def named(pod, name):
+    """The container ``name`` of a pod spec."""
+    [found] = [container for container in pod["containers"] if container["name"] == name]
+    return found
 
 
 def secret_keys(container):

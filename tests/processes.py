@@ -1,9 +1,11 @@
 """Servers the tests start for real: free ports on 127.0.0.1, process groups stopped for sure."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
+from pathlib import Path
 
 
 # This suite's own tox, pytest and coverage variables, and the developer's FLASK_* settings: a
@@ -51,3 +53,18 @@ def stop_process_group(process, grace_seconds=40):
         pass
     process.wait(timeout=10)
     return code
+
+
+SLOW_CLIENTS = Path(__file__).resolve().parent.parent / "bench" / "slow_clients.py"
+# 200 connections trickling their headers for 5 seconds, with ordinary traffic: its arguments.
+SLOW_CLIENTS_ARGUMENTS = ("--slow", "200", "--seconds", "5", "--json")
+
+
+def assert_answering_under_slow_clients(output):
+    """What bench/slow_clients.py printed: every slow client connected, no ordinary request
+    failed, every /healthz answered within a second."""
+    result = json.loads(output)
+    assert result["connected"] == 200, result
+    assert result["normal_sent"] > 0 and result["normal_failed"] == 0, result
+    assert result["health_answered"] == result["health_asked"] > 0, (
+        f"/healthz not always answered within a second: {result}")

@@ -18,6 +18,8 @@ across xdist workers), failing at once when a process outside the tests holds it
 import json
 import re
 import secrets
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -33,9 +35,11 @@ from jwt.algorithms import ECAlgorithm
 from .compose_stack import (build_args_for_the_proxy, compose_stack,
                             exec_form_healthchecks_as_shell, healthchecks_driven)
 from .conftest import bake_ok
-from .containers import (Container, docker_api, host_port, postgres_image, python_image,
-                         remove_images)
+from .containers import (Container, docker_api, host_port, nginx_image, postgres_image,
+                         python_image, redis_image, remove_images)
 from .deployment import compose_required_variables
+from .processes import (SLOW_CLIENTS, SLOW_CLIENTS_ARGUMENTS,
+                        assert_answering_under_slow_clients)
 from .served import AUDIENCE, ISSUER
 
 pytestmark = pytest.mark.end_to_end
@@ -43,7 +47,8 @@ pytestmark = pytest.mark.end_to_end
 # (test id, answers)
 RENDERS = [
     ("sqlalchemy", {"database": "sqlalchemy"}),
-    ("sqlalchemy-jwt", {"database": "sqlalchemy", "auth": "jwt"}),
+    ("sqlalchemy-jwt-rate_limits", {"database": "sqlalchemy", "auth": "jwt",
+                                    "use_rate_limits": True}),
 ]
 
 PORT = 8000
@@ -167,6 +172,8 @@ def base_images(project):
     dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
     python = python_image(re.search(r"^ARG PYTHON_VERSION=(\S+)$", dockerfile, re.MULTILINE)[1])
     postgres_image()
+    nginx_image()
+    redis_image()
     return python
 
 
@@ -204,6 +211,8 @@ def run_stack(project, name, docker_host, python, answers):
         with healthchecks_driven(name):
             stack.compose("up", "--detach", "--build", timeout=UP_TIMEOUT)
             location = serves(stack, issuer)
+            if answers.get("use_rate_limits"):
+                rate_limits_count_in_redis(stack)
             survives_a_database_restart(stack, location)
         volume = f"{name}_database"
         assert volume in stack.leftovers()["volume"], f"no named volume {volume}"
@@ -233,6 +242,7 @@ def serves(stack, issuer):
     assert services["migrate"]["State"] == "exited", services["migrate"]
     assert services["migrate"]["ExitCode"] == 0, services["migrate"]
     assert services["web"]["State"] == "running", services["web"]
+    assert services["proxy"]["State"] == "running", services["proxy"]
     migrated = state_time(stack, "migrate", "FinishedAt")
     assert state_time(stack, "web", "StartedAt") >= migrated, "web started before migrate ended"
 
@@ -241,6 +251,11 @@ def serves(stack, issuer):
     assert ready.body == {"status": "ready"}, ready
     health = answered("/healthz")
     assert (health.status, health.body) == (200, {"status": "ok"}), health
+    assert health.headers["Server"] == "nginx", f"not answered through the proxy: {health}"
+    checked = stack.compose("exec", "-T", "proxy", "nginx", "-t", "-e", "stderr", "-c",
+                            "/etc/nginx/service/nginx.conf")
+    assert "test is successful" in checked.stderr, checked.stderr
+    slow_clients_leave_the_stack_answering()
     web_check = Container(stack.container("web")).healthcheck()
     assert web_check.returncode == 0, f"web's healthcheck: {web_check.stdout}{web_check.stderr}"
 
@@ -259,6 +274,33 @@ def serves(stack, issuer):
     listed = answered("/items")
     assert listed.status == 200 and created.body in listed.body["items"], listed
     return location
+
+
+def slow_clients_leave_the_stack_answering():
+    # Ordinary requests to an exempt route: from one address, they would exceed its rate limit.
+    measured = subprocess.run([sys.executable, SLOW_CLIENTS, str(PORT), *SLOW_CLIENTS_ARGUMENTS,
+                               "--path", "/healthz"], capture_output=True, text=True, timeout=120)
+    assert measured.returncode == 0, measured.stderr
+    assert_answering_under_slow_clients(measured.stdout)
+
+
+def rate_limits_count_in_redis(stack):
+    """Requests past RATELIMIT_DEFAULT get 429 problem+json, counted in the stack's Redis; with
+    Redis stopped the service serves on (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)."""
+    answers = [answered("/") for _ in range(101)]
+    assert [answer.status for answer in answers] == [200] * 100 + [429], answers
+    limited = answers[-1]
+    assert_problem(limited, 429, "GET / past the rate limit")
+    assert limited.headers["RateLimit-Limit"] == "100", limited.headers
+    assert int(limited.headers["Retry-After"]) > 0, limited.headers
+    keys = stack.compose("exec", "-T", "redis", "redis-cli", "--scan", "--pattern",
+                         "*my_service/*")
+    assert keys.stdout.strip(), "no rate limit key in the stack's Redis"
+    stack.compose("stop", "redis")
+    try:
+        assert answered("/items").status == 200, "not served with Redis stopped"
+    finally:
+        stack.compose("start", "redis")
 
 
 def state_time(stack, service, moment):

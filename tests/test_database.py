@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from .checks import assert_generated_tests_pass
-from .conftest import bake_ok
+from .conftest import bake_ok, production_env
 from .options import ALL_OFF, ALL_ON
 from .processes import free_port
 
@@ -119,7 +119,7 @@ def test_installed_wheel_serves_its_contract_and_migrates_outside_the_source_tre
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    env.update(PYTHONPATH=str(site),
+    env.update(production_env(ALL_ON), PYTHONPATH=str(site),
                FLASK_SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'service.sqlite'}")
 
     def python(*args):

@@ -73,7 +73,7 @@ print(json.dumps(rows))
 
 # Run inside the container: how many children of PID 1 (gunicorn workers) hold an established
 # connection on port 8000, that is, have accepted one and are reading or answering it.
-WORKERS_WITH_A_CONNECTION = """
+CONNECTIONS_IN_WORKERS = """
 import os
 established = set()
 for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -89,7 +89,7 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
         links = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
     except OSError:
         continue
-    busy += bool(links & established)
+    busy += len(links & established)
 print(busy)
 """
 
@@ -357,15 +357,16 @@ def check_items(service):
 
 
 def check_sigterm_lets_requests_in_flight_finish(service):
-    """Every worker is reading a request whose headers trickle in when `podman stop` sends
-    SIGTERM to gunicorn (PID 1); each request is then answered, and the container exits 0."""
+    """Requests whose headers trickle in, one for each worker, are being read when `podman stop`
+    sends SIGTERM to gunicorn (PID 1); each is then answered, and the container exits 0."""
     container = service.container
     clients = [socket.create_connection(("127.0.0.1", service.port), timeout=HTTP_TIMEOUT)
                for _ in range(WORKERS)]
     try:
         for client in clients:
             client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        wait_for(lambda: busy_workers(container) == WORKERS, "every worker reading a request")
+        wait_for(lambda: connections_in_workers(container) == WORKERS,
+                 "every request taken by a worker")
         stop = Stopper(container.name)
         stop.start()
         wait_for(lambda: "Handling signal: term" in container.logs(), "SIGTERM to gunicorn")
@@ -404,8 +405,9 @@ class Stopper(threading.Thread):
         self.elapsed = time.monotonic() - started
 
 
-def busy_workers(container):
-    return int(container.exec("python", "-c", WORKERS_WITH_A_CONNECTION).stdout)
+def connections_in_workers(container):
+    """Connections to port 8000 that gunicorn's workers hold (a worker takes several)."""
+    return int(container.exec("python", "-c", CONNECTIONS_IN_WORKERS).stdout)
 
 
 def response_status(client):

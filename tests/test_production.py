@@ -23,7 +23,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from .conftest import bake_ok, production_env
-from .deployment import image_contract
+from .deployment import image_contract, named, names, pod_spec
 from .options import ALL_ON
 from .processes import free_port, stop_process_group
 
@@ -191,11 +191,12 @@ def test_compose_runs_the_image_healthcheck_and_keeps_secrets_out(runtime):
 def test_kubernetes_manifests_probe_health_and_reference_secrets(runtime):
     documents = [document for path in sorted((runtime["project"] / "deploy").glob("*.yaml"))
                  for document in yaml.safe_load_all(path.read_text())]
-    kinds = {document["kind"]: document for document in documents}
-    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap"} <= set(kinds)
+    kinds = {document["kind"] for document in documents}
+    assert {"Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap"} <= kinds
     assert "Secret" not in kinds, "secret values never live in the manifests"
-    pod = kinds["Deployment"]["spec"]["template"]["spec"]
-    [container] = pod["containers"]
+    pod = pod_spec(runtime["project"])
+    assert names(pod["containers"]) == ["web", "proxy"]
+    container = web = named(pod, "web")
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert {"requests", "limits"} <= set(container["resources"])
@@ -204,7 +205,11 @@ def test_kubernetes_manifests_probe_health_and_reference_secrets(runtime):
     assert security["capabilities"]["drop"] == ["ALL"]
     assert pod["securityContext"]["runAsNonRoot"] and pod["securityContext"]["runAsUser"] == 10001
     assert [mount["mountPath"] for mount in container["volumeMounts"]] == ["/tmp"]
-    [secret] = [item for item in container["env"]
+    proxy = named(pod, "proxy")
+    assert proxy["securityContext"] == security
+    assert [mount["mountPath"] for mount in proxy["volumeMounts"]] == [
+        "/etc/nginx/service", "/tmp"]
+    [secret] = [item for item in web["env"]
                 if item["name"] == "FLASK_SQLALCHEMY_DATABASE_URI"]
     assert set(secret) == {"name", "valueFrom"} and "secretKeyRef" in secret["valueFrom"]
 
@@ -212,11 +217,13 @@ def test_kubernetes_manifests_probe_health_and_reference_secrets(runtime):
 def test_kubernetes_gives_a_stopping_pod_time_to_drain(runtime):
     """preStop pause, then gunicorn's graceful timeout: both must fit in the grace period, or
     Kubernetes kills the requests that gunicorn is still finishing."""
-    deployment = yaml.safe_load((runtime["project"] / "deploy" / "deployment.yaml").read_text())
-    pod = deployment["spec"]["template"]["spec"]
-    [container] = pod["containers"]
-    command = container["lifecycle"]["preStop"]["exec"]["command"]
-    assert command[0] == "sleep"
+    pod = pod_spec(runtime["project"])
     conf = (runtime["project"] / "gunicorn.conf.py").read_text()
     graceful = int(re.search(r'GUNICORN_GRACEFUL_TIMEOUT", (\d+)\)', conf).group(1))
-    assert int(command[1]) + graceful < pod["terminationGracePeriodSeconds"]
+    pauses = []
+    for container in pod["containers"]:  # the proxy pauses as long, so it forwards meanwhile
+        command = container["lifecycle"]["preStop"]["exec"]["command"]
+        assert command[0] == "sleep"
+        pauses.append(int(command[1]))
+    assert len(set(pauses)) == 1, pauses
+    assert pauses[0] + graceful < pod["terminationGracePeriodSeconds"]

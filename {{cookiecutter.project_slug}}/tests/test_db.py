@@ -57,6 +57,13 @@ def test_a_database_folder_without_write_permission_is_a_one_line_error(monkeypa
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/db"})
 
 
+def test_an_sqlite_file_is_written_ahead_of_its_log(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("TEST_DATABASE_URL is not an SQLite file")
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
 def test_an_in_memory_database_needs_no_folder():
     assert create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 

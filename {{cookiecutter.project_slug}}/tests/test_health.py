@@ -90,9 +90,24 @@ def test_a_check_that_still_hangs_is_not_started_again(app, client, caplog):
         released.set()
     assert first.status_code == second.status_code == 503
     assert calls == [1]
-    assert "readiness check slow failed: still running since an earlier probe" in caplog.text
-    app.extensions[RUNNING_KEY]["threads"]["slow"].join(5)
+    assert "readiness check slow failed: did not answer within 0.05 s" in caplog.text
+    app.extensions[RUNNING_KEY]["runs"]["slow"].join(5)
     assert client.get("/readyz").status_code == 200 and calls == [1, 1]  # done: runs again
+
+
+def test_a_probe_during_a_run_shares_its_answer(app, client):
+    started, released, calls = threading.Event(), threading.Event(), []
+    add_readiness_check(app, "slow", lambda: calls.append(1) or started.set() or released.wait())
+    first = threading.Thread(target=client.get, args=("/readyz",))
+    first.start()
+    started.wait(5)
+    threading.Timer(0.1, released.set).start()
+    try:
+        second = client.get("/readyz")
+    finally:
+        released.set()
+        first.join(5)
+    assert second.status_code == 200 and calls == [1]
 
 
 def test_checks_run_at_the_same_time(app, client):

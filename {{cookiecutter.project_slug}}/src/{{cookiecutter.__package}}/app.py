@@ -22,6 +22,10 @@ from .log import init_logging
 {%- if cookiecutter.use_metrics %}
 from .metrics import init_metrics
 {%- endif %}
+from .proxies import init_proxies
+{%- if cookiecutter.use_rate_limits %}
+from .ratelimits import init_rate_limits
+{%- endif %}
 from .request_body import init_request_body
 from .request_id import init_request_id
 from .views import BLUEPRINTS
@@ -33,7 +37,11 @@ def create_app(config=None):
                 instance_path=project_instance_folder(Path(__file__).resolve().parent))
     load_config(app, config)
     init_logging(app)
+    init_proxies(app)
     init_request_id(app)
+{%- if cookiecutter.use_rate_limits %}
+    init_rate_limits(app)
+{%- endif %}
 {%- if cookiecutter.use_cors %}
     init_cors(app)
 {%- endif %}

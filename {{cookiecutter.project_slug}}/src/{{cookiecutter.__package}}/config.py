@@ -13,6 +13,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Seconds /readyz waits for its checks in all: less than the readiness probe's timeout.
     "READINESS_TIMEOUT": 2.0,
+    # Reverse proxies in front whose X-Forwarded-For and -Proto are true; 0 when clients
+    # connect to gunicorn itself.
+    "TRUSTED_PROXIES": 0,
 {%- if cookiecutter.auth == "jwt" %}
     # JWT bearer tokens: issued elsewhere, verified here with a public key or a JWKS URL.
     "JWT_ISSUER": None,
@@ -29,11 +32,26 @@ DEFAULTS = {
     "HTTP_READ_TIMEOUT": 10,
     "HTTP_RETRIES": 3,
     "HTTP_BACKOFF_FACTOR": 0.5,
-    "HTTP_POOL_SIZE": 10,
+    "HTTP_POOL_SIZE": 16,
 {%- endif %}
 {%- if cookiecutter.use_cors %}
     # Origins allowed to call the service from a browser; empty means none.
     "CORS_ORIGINS": [],
+{%- endif %}
+{%- if cookiecutter.use_rate_limits %}
+    # Requests a client may make to each route, in Flask-Limiter's notation: "100 per minute",
+    # "10/second; 1000/day". The routes in RATELIMIT_EXEMPT_ROUTES are never limited.
+    "RATELIMIT_DEFAULT": "100 per minute",
+    "RATELIMIT_EXEMPT_ROUTES": ["/healthz", "/readyz"{% if cookiecutter.use_metrics %}, "/metrics"{% endif %}],
+    # Where the counts live, shared by every worker: redis://host:6379/0. Required in production;
+    # debug and the tests count in memory.
+    "RATELIMIT_STORAGE_URI": None,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    # With the storage unreachable, true serves on and counts in each worker's memory, so that an
+    # outage of the storage does not become one of the service; false answers 503 meanwhile.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    # Keys in a storage that other services share start with it.
+    "RATELIMIT_KEY_PREFIX": "{{ cookiecutter.__package }}",
 {%- endif %}
 {%- if cookiecutter.use_metrics %}
     # Routes that /metrics does not count; FLASK_METRICS_IGNORED_ROUTES='[]' counts every one.
@@ -47,7 +65,7 @@ DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
 {%- endif %}
 }
-{%- set required = cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' %}
+{%- set required = cookiecutter.auth == "jwt" or cookiecutter.database == 'sqlalchemy' or cookiecutter.use_rate_limits %}
 {%- if required %}
 
 # Settings without a safe default: startup stops when one is missing outside debug and testing.
@@ -59,6 +77,9 @@ REQUIRED_IN_PRODUCTION = (
 {%- endif %}
 {%- if cookiecutter.database == 'sqlalchemy' %}
     "SQLALCHEMY_DATABASE_URI",
+{%- endif %}
+{%- if cookiecutter.use_rate_limits %}
+    "RATELIMIT_STORAGE_URI",
 {%- endif %}
 )
 {%- endif %}

@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, make_url, text
+from sqlalchemy import MetaData, event, make_url, text
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError, ProgrammingError
 
 from .config import SETTINGS_VARIABLE, ConfigError
@@ -71,7 +71,8 @@ def handle_unavailable_database(error):
 
 
 def check_database_location(app):
-    """A bad URL or an SQLite file the service cannot write stops startup with one line."""
+    """A bad URL or an SQLite file the service cannot write stops startup with one line; True
+    for an SQLite file."""
     uri = app.config.get("SQLALCHEMY_DATABASE_URI") or DEVELOPMENT_DATABASE
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
     try:
@@ -80,7 +81,7 @@ def check_database_location(app):
         raise ConfigError(f"SQLALCHEMY_DATABASE_URI is not a database URL: {uri!r}") from None
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
             or url.database.startswith("file:"):
-        return
+        return False
     # Flask-SQLAlchemy puts a relative path in the instance folder and creates that folder.
     folder = Path(app.instance_path, url.database).parent
     try:
@@ -93,6 +94,13 @@ def check_database_location(app):
             f"({error.strerror}): set FLASK_SQLALCHEMY_DATABASE_URI, or SQLALCHEMY_DATABASE_URI "
             f"in the file named by {SETTINGS_VARIABLE}, to a database the service can write"
         ) from None
+    return True
+
+
+def use_write_ahead_log(dbapi_connection, connection_record):
+    """Readers of an SQLite file do not wait for its writer, nor the writer for them: with the
+    threads of every gunicorn worker at it, the default journal runs into "database is locked"."""
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
 
 # Flask-Migrate imports Alembic, which only `flask db` needs: importing it in every process
@@ -115,8 +123,11 @@ def migrations_command(context, arguments):
 
 def init_db(app):
     """Connect the app to SQLALCHEMY_DATABASE_URI; `flask db upgrade` creates the schema."""
-    check_database_location(app)
+    sqlite_file = check_database_location(app)
     db.init_app(app)
+    if sqlite_file:
+        with app.app_context():
+            event.listen(db.engine, "connect", use_write_ahead_log)
     app.cli.add_command(migrations_command)
     for error in UNAVAILABLE:
         app.register_error_handler(error, handle_unavailable_database)

@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -34,6 +35,25 @@ def accepts_connections(port):
             return True
     except OSError:
         return False
+
+
+def start_server(command, log, ready, what, seconds, **popen):
+    """``command`` in a process group of its own, its output in ``log``, once ``ready()``; the
+    test fails, with the log, when it exits first or is not ready within ``seconds``."""
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True, **popen)
+    deadline = time.monotonic() + seconds
+    try:
+        while not ready():
+            output = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+            assert process.poll() is None, f"{what} exited early:\n{output}"
+            assert time.monotonic() < deadline, f"{what} not ready after {seconds} s:\n{output}"
+            time.sleep(0.1)
+    except BaseException:
+        stop_process_group(process)
+        raise
+    return process
 
 
 def stop_process_group(process, grace_seconds=40):

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from .conftest import production_env
 from .options import ALL_ON
-from .processes import accepts_connections, free_port, stop_process_group
+from .processes import accepts_connections, free_port, start_server, stop_process_group
 
 STARTUP_SECONDS = 60
 ISSUER = "https://issuer.example.test/"
@@ -82,16 +82,10 @@ def serving(project, workdir, workers=2, app=None, extra_pythonpath=(), extra_en
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
     log = workdir / f"gunicorn-{port}.log"
     command = [sys.executable, "-m", "gunicorn", *([app] if app else [])]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=project, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+    process = start_server(command, log, lambda: accepts_connections(port), "gunicorn",
+                           STARTUP_SECONDS, cwd=project, env=env)
     service = Service(project, port, process, log, signing_key)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not accepts_connections(port):
-            assert process.poll() is None, f"gunicorn exited early:\n{service.output()[-4000:]}"
-            assert time.monotonic() < deadline, f"gunicorn not listening:\n{service.output()}"
-            time.sleep(0.2)
         yield service
     finally:
         stop_process_group(process)

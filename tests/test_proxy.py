@@ -13,7 +13,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -22,7 +21,8 @@ import pytest
 from .conftest import bake_ok
 from .options import ALL_ON
 from .processes import (SLOW_CLIENTS, SLOW_CLIENTS_ARGUMENTS, accepts_connections,
-                        assert_answering_under_slow_clients, free_port, stop_process_group)
+                        assert_answering_under_slow_clients, free_port, start_server,
+                        stop_process_group)
 from .served import serving
 
 pytestmark = pytest.mark.end_to_end
@@ -70,16 +70,9 @@ def proxying(project, folder, upstream):
     """nginx with the render's configuration, moved to a free port and ``upstream``."""
     port = free_port()
     conf = moved_configuration(project, folder, port, upstream)
-    log = folder / "nginx.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([nginx(), "-e", "stderr", "-c", str(conf)], stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+    process = start_server([nginx(), "-e", "stderr", "-c", str(conf)], folder / "nginx.log",
+                           lambda: accepts_connections(port), "nginx", STARTUP_SECONDS)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not accepts_connections(port):
-            assert process.poll() is None, f"nginx exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"nginx not listening:\n{log.read_text()}"
-            time.sleep(0.1)
         yield port
     finally:
         stop_process_group(process)

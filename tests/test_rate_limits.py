@@ -12,7 +12,6 @@ import http.client
 import json
 import re
 import shutil
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -25,7 +24,7 @@ import redis
 
 from .conftest import bake_ok
 from .options import ALL_ON
-from .processes import free_port, stop_process_group
+from .processes import free_port, start_server, stop_process_group
 from .served import serving
 
 pytestmark = pytest.mark.end_to_end
@@ -53,16 +52,10 @@ class RedisServer:
                         "redis-server)")
         self.starts += 1
         log = self.folder / f"redis-{self.starts}.log"
-        with open(log, "wb") as out:
-            self.process = subprocess.Popen(
-                [command, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", str(self.folder)],
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not self.answers():
-            assert self.process.poll() is None, f"redis-server exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"redis-server not answering:\n{log.read_text()}"
-            time.sleep(0.1)
+        self.process = start_server(
+            [command, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            log, self.answers, "redis-server", STARTUP_SECONDS)
 
     def answers(self):
         try:

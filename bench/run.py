@@ -413,31 +413,55 @@ def time_to_green(args, projects, out, uv, env, results):
         run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov"],
             cwd=folder, env=env, stdout=subprocess.DEVNULL)
 
-    def tox(tools):
+    def tox(tools, *pytest_args):
         def side(folder):
             shutil.copytree(projects["default"], folder)
             with open(folder / "tox.log", "w") as output:
                 # One env, as each job of the generated CI runs it: `tox -e py`.
-                result = run([tools / "bin" / "tox", "-e", "py"], cwd=folder, env=env,
-                             stdout=output, stderr=subprocess.STDOUT, check=False)
+                result = run([tools / "bin" / "tox", "-e", "py", "--", *pytest_args],
+                             cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT,
+                             check=False)
             if result.returncode != 0:
                 raise SystemExit(f"tox failed in {folder}: see {folder / 'tox.log'}")
+            return tox_parts((folder / "tox.log").read_text(encoding="utf-8"))
         return side
+
+    def wheel(folder):
+        """The project's wheel alone, built as `uv sync` builds it (the build backend's share)."""
+        shutil.copytree(projects["default"], folder)
+        run([uv, "build", "-q", "--wheel", "-p", python, "-o", "dist"], cwd=folder, env=env)
 
     tools_uv, tools_pip = tox_tools(out, python)
     sides = {"minimal": minimal, "uv-project": project, "tox": tox(tools_pip),
-             "tox-uv": tox(tools_uv)}
+             "tox-uv": tox(tools_uv), "tox-uv-no-cov": tox(tools_uv, "--no-cov"),
+             "wheel": wheel}
     for name, side in sides.items():
         log(f"time to green: priming the caches with one untimed {name} run")
         side(work / f"prime-{name}")
     for round_number in range(args.ttg_rounds):
         for name in rotate(list(sides), round_number):
             began = time.perf_counter()
-            sides[name](work / f"{name}-{round_number}")
+            parts = sides[name](work / f"{name}-{round_number}") or {}
             took = time.perf_counter() - began
             log(f"time to green round {round_number + 1}: {name} {took:.1f}s")
-            results["ttg"].append({"round": round_number, "side": name, "seconds": took,
-                                   "python": version})
+            for side, seconds in {name: took, **{f"{name}: {part}": seconds
+                                                 for part, seconds in parts.items()}}.items():
+                results["ttg"].append({"round": round_number, "side": side,
+                                       "seconds": seconds, "python": version})
+
+
+def tox_parts(tox_log):
+    """Where a `tox -e py` run went, from its log: tox's setup (venv, install, the project's
+    build) and command, and pytest's own session time within the command."""
+    parts = {}
+    timing = re.search(r"py: OK \(([\d.]+)=setup\[([\d.]+)\]\+cmd\[([\d.]+)\] seconds\)",
+                       tox_log)
+    if timing:
+        parts["setup"], parts["command"] = float(timing[2]), float(timing[3])
+    session = re.search(r"passed.* in ([\d.]+)s", tox_log)
+    if session:
+        parts["pytest session"] = float(session[1])
+    return parts
 
 
 # ---------------------------------------------------------------- report
@@ -505,12 +529,18 @@ def report(results):
     ratios, a, b = paired(results["memory"], "round", "rss_mib", {}, "all", base="libs")
     row("worker RSS, all options against libs (info)", "all / libs", None, None, ratios, a, b,
         "MiB", "{:.1f}")
-    for side, label in (("tox", "`tox`"), ("tox-uv", "`tox` with tox-uv"),
-                        ("uv-project", "uv venv + uv pip install .[test] + pytest (info)")):
+    for side, label in (
+            ("tox", "`tox`"), ("tox-uv", "`tox` with tox-uv"),
+            ("tox-uv: setup", "of which tox's setup: venv, uv sync, the wheel (info)"),
+            ("tox-uv: command", "of which the command, `pytest --cov` (info)"),
+            ("tox-uv: pytest session", "of which pytest's session, as pytest reports it (info)"),
+            ("tox-uv-no-cov", "`tox` with tox-uv, `-- --no-cov`: coverage off (info)"),
+            ("wheel", "the project's wheel alone, `uv build --wheel` (info)"),
+            ("uv-project", "uv venv + uv pip install .[test] + pytest (info)")):
         ratios, a, b = paired(results["ttg"], "round", "seconds", {}, side, base="minimal")
         python = "/".join(sorted({entry["python"] for entry in results["ttg"]}))
         row(f"time to green on Python {python}: default render, {label}", side,
-            "ttg" if "tox" in side else None, None, ratios, a, b, "s", "{:.1f}")
+            "ttg" if side in ("tox", "tox-uv") else None, None, ratios, a, b, "s", "{:.1f}")
     lines[0] = ("| measure | render or tool | baseline | render or tool | ratio (median, min-max) "
                 "| target | |")
     return "\n".join(lines)

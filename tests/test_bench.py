@@ -2,6 +2,7 @@
 start, measure and print their lines. No timing is asserted; bench/RESULTS.md holds the
 figures of full runs."""
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,22 @@ def test_upstream_wait_reports_each_worker_class_against_its_bound(project, tmp_
     out = bench(project, tmp_path, "upstream_wait.py", PACKAGE, "--seconds", 1,
                 "--conf", project / "gunicorn.conf.py")
     assert out.count("requests/s, bound") == 5, out
+
+
+def load_bench_run():
+    spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_time_to_green_splits_a_tox_log_into_its_parts():
+    # The closing lines of a generated project's `tox -e py`, as tox 4 and pytest print them.
+    tox_log = ("Required test coverage of 100.0% reached. Total coverage: 100.00%\n"
+               "============================= 181 passed in 3.47s "
+               "==============================\n"
+               "  py: OK (6.26=setup[1.12]+cmd[5.14] seconds)\n"
+               "  congratulations :) (6.32 seconds)\n")
+    tox_parts = load_bench_run().tox_parts
+    assert tox_parts(tox_log) == {"setup": 1.12, "command": 5.14, "pytest session": 3.47}
+    assert tox_parts("py: FAIL code 1") == {}

@@ -32,13 +32,26 @@ control_socket_disable = True
 
 
 def pre_fork(server, worker):
-    """Leave the preloaded app out of the workers' garbage collections.
+    """Leave the preloaded app out of the workers' garbage collections, and hold the signals a
+    booting worker would lose.
 
     Otherwise a worker's full collection walks every object of every module imported before the
     fork (tens of milliseconds with all options on, a latency spike for the requests waiting)
-    and writes to pages the workers could have kept shared.
+    and writes to pages the workers could have kept shared. And a SIGTERM that reaches a worker
+    before it has its handlers (a stop while workers boot or are replaced) would be lost: the
+    worker would serve on until the master kills it at graceful_timeout.
     """
+    from {{ cookiecutter.__package }}.gunicorn_hooks import hold_worker_signals
+
     gc.freeze()
+    hold_worker_signals()
+
+
+def post_worker_init(worker):
+    """The worker's own handlers are in: a signal held since the fork is handled now."""
+    from {{ cookiecutter.__package }}.gunicorn_hooks import release_worker_signals
+
+    release_worker_signals()
 
 
 # Access and error logs go to stdout as JSON lines of the same shape as the service's own logs

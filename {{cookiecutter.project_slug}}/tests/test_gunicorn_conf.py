@@ -1,4 +1,13 @@
 import gc
+import os
+import signal
+import warnings
+
+from {{ cookiecutter.__package }}.gunicorn_hooks import WORKER_SIGNALS, release_worker_signals
+
+
+def blocked():
+    return set(signal.pthread_sigmask(signal.SIG_BLOCK, [])) & WORKER_SIGNALS
 
 
 def test_gunicorn_serves_the_app_factory(load_conf):
@@ -13,6 +22,34 @@ def test_the_preloaded_app_is_frozen_before_each_fork(load_conf):
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+        release_worker_signals()
+
+
+def test_a_signal_sent_while_a_worker_boots_waits_for_its_handlers(load_conf):
+    """pre_fork holds what the master sends a worker: the master has it back as soon as fork
+    returns, the worker once post_worker_init runs (gunicorn has installed its handlers)."""
+    conf = load_conf()
+    conf["pre_fork"](None, None)
+    try:
+        with warnings.catch_warnings():  # the child runs a few system calls, then _exit
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                handled = []
+                signal.signal(signal.SIGTERM, lambda *_: handled.append(True))  # init_signals
+                os.kill(os.getpid(), signal.SIGTERM)  # the master stops while the worker boots
+                held = blocked() == WORKER_SIGNALS and not handled
+                conf["post_worker_init"](None)
+                code = 0 if held and handled == [True] and not blocked() else 1
+            finally:
+                os._exit(code)
+        assert not blocked()
+        assert os.waitpid(pid, 0)[1] == 0
+    finally:
+        gc.unfreeze()
+        release_worker_signals()
 
 
 def test_bind_comes_from_host_and_port(load_conf):

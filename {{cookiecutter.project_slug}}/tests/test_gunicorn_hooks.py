@@ -1,6 +1,7 @@
 """gunicorn_hooks against the installed gunicorn: a release that changes what they rely on
 fails here, with the name of the gunicorn function to look at."""
 
+import inspect
 import io
 import json
 import logging
@@ -12,6 +13,7 @@ import pytest
 from gunicorn import util
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
+from gunicorn.workers.base import Worker
 
 from {{ cookiecutter.__package }}.gunicorn_hooks import (
     AccessLogFields,
@@ -107,3 +109,11 @@ def test_the_hooks_are_what_gunicorn_conf_installs(load_conf, original_write_err
 def test_access_fields_of_a_record_without_atoms_are_empty():
     record = logging.makeLogRecord({"msg": "plain", "args": ()})
     assert AccessLogFields().filter(record) and record.status is None
+
+
+def test_a_worker_has_its_signal_handlers_before_post_worker_init():
+    """release_worker_signals, called by post_worker_init, relies on this order."""
+    source = inspect.getsource(Worker.init_process)
+    assert source.index("self.init_signals()") < source.index("self.cfg.post_worker_init("), (
+        "gunicorn.workers.base.Worker.init_process changed: see hold_worker_signals in "
+        "gunicorn_hooks.py")

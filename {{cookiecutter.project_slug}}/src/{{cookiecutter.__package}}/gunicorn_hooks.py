@@ -1,14 +1,17 @@
-"""The one module that reaches into gunicorn: its access log lines as JSON fields, and its own
-answers to requests it refuses before the app sees them as problem+json.
+"""The one module that reaches into gunicorn: its access log lines as JSON fields, its own
+answers to requests it refuses before the app sees them as problem+json, and the signals a
+worker must not miss while it boots.
 
-gunicorn.conf.py installs both. tests/test_gunicorn_hooks.py runs them against the installed
+gunicorn.conf.py installs them. tests/test_gunicorn_hooks.py runs them against the installed
 gunicorn and fails, naming the gunicorn function, when a release changes what they rely on.
 """
 
 import inspect
 import json
 import logging
+import os
 import secrets
+import signal
 
 from gunicorn import util
 
@@ -41,6 +44,30 @@ def install_problem_answers():
             f"gunicorn.util.write_error takes {parameters}, not {ERROR_WRITER_PARAMETERS}: "
             "update write_problem in gunicorn_hooks.py")
     util.write_error = write_problem
+
+
+# What the master sends a worker: stop (TERM), stop now (INT, QUIT), reopen logs (USR1), timed
+# out (ABRT). A forked worker runs the master's handlers, which queue a signal for the master,
+# until gunicorn's Worker.init_process installs its own: one arriving meanwhile is lost, and the
+# worker serves on until the master kills it at graceful_timeout. Blocked from just before fork
+# until the worker's handlers are in, such a signal waits and is then handled.
+WORKER_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1,
+                            signal.SIGABRT})
+_released_after_fork = False
+
+
+def hold_worker_signals():
+    """In the master just before it forks a worker (pre_fork); the master gets them back as soon
+    as fork returns, the worker in release_worker_signals (post_worker_init)."""
+    global _released_after_fork
+    if not _released_after_fork:  # once a process: this module outlives a reload (HUP)
+        os.register_at_fork(after_in_parent=release_worker_signals)
+        _released_after_fork = True
+    signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
+
+
+def release_worker_signals():
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_SIGNALS)
 
 
 class AccessLogFields(logging.Filter):

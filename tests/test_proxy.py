@@ -137,6 +137,10 @@ def test_a_flood_from_one_address_leaves_another_served(project, service, tmp_pa
     assert_problem(limited, 429)
     assert limited[1]["Retry-After"] == "1", limited
     assert [status for status, _, _ in other] == [200] * 20
+    # A refusal is the limit working, not a fault: a warning line, never an error.
+    log = (tmp_path / "nginx.log").read_text(encoding="utf-8")
+    refusals = [line for line in log.splitlines() if "limiting requests" in line]
+    assert refusals and all("[warn]" in line for line in refusals), log[-2000:]
 
 
 def test_what_nginx_answers_itself_is_problem_json(project, service, tmp_path):

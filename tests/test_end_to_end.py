@@ -183,7 +183,10 @@ def check_gunicorn_stops_on_a_configuration_error_with_one_line(installed, answe
     settings = production_env(answers)
     variable, missing = "MY_SERVICE_SETTINGS", log_path.parent / "missing.toml"
     settings[variable] = str(missing)
-    env = gunicorn_environment(installed, free_port(), log_path.parent, **settings)
+    temporary = log_path.parent / "failed-start-tmp"  # where a metrics directory would be made
+    temporary.mkdir()
+    env = gunicorn_environment(installed, free_port(), log_path.parent, TMPDIR=str(temporary),
+                               **settings)
     with started(installed.command("gunicorn"), installed.project, env, log_path) as process:
         try:
             process.wait(timeout=STARTUP_TIMEOUT)
@@ -195,12 +198,18 @@ def check_gunicorn_stops_on_a_configuration_error_with_one_line(installed, answe
     assert [line for line in output.splitlines() if line.strip()] == [
         f"Error: configuration error: {variable}={missing} cannot be read: Unable to load "
         "configuration file (No such file or directory)"], output
+    assert not list(temporary.iterdir()), "a failed start left its temporary files behind"
 
 
 def check_gunicorn_serves_with_production_settings(installed, answers, log_path):
     port = free_port()
-    env = gunicorn_environment(installed, port, log_path.parent, **production_env(answers))
+    temporary = log_path.parent / "served-tmp"  # where the metrics directory is made
+    temporary.mkdir()
+    env = gunicorn_environment(installed, port, log_path.parent, TMPDIR=str(temporary),
+                               **production_env(answers))
     with serving(installed.command("gunicorn"), installed.project, env, port, log_path):
+        metrics = any(installed.project.glob("src/*/metrics.py"))
+        assert len(list(temporary.glob("*-metrics-*"))) == metrics, list(temporary.iterdir())
         health = get(port, "/healthz", headers={"X-Request-ID": "e2e-request-42"})
         assert health.status == 200, describe(health, log_path)
         assert health.json() == {"status": "ok"}, describe(health, log_path)
@@ -211,6 +220,7 @@ def check_gunicorn_serves_with_production_settings(installed, answers, log_path)
         "method": "GET", "path": "/healthz", "status": 200, "request_id": "e2e-request-42"}, access
     assert access["bytes"] > 0 and access["duration_ms"] >= 0 and access["message"] == (
         "GET /healthz 200"), access
+    assert not list(temporary.iterdir()), "the stopped server left its metrics directory"
 
 
 def access_line(log_path, request_id, seconds=10):

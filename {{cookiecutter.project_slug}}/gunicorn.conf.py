@@ -1,5 +1,8 @@
 """gunicorn settings: run `gunicorn` in this folder to serve the app."""
 
+{%- if cookiecutter.use_metrics %}
+import atexit
+{%- endif %}
 import gc
 import os
 {%- if cookiecutter.use_metrics %}
@@ -82,14 +85,23 @@ logconfig_dict = {
 }
 {%- if cookiecutter.use_metrics %}
 
+
+def remove_in_master(made, master_pid):
+    """A metrics directory made for this server goes with it, however the master exits (gunicorn
+    runs no on_exit when the app fails to load); the workers, which exit through this too, leave
+    it."""
+    if os.getpid() == master_pid:
+        shutil.rmtree(made, ignore_errors=True)
+
+
 # Metrics under several workers: each worker writes its samples to files in one directory, and
 # /metrics adds them up. The variable must be set before prometheus_client is imported, which
 # preload_app does right after reading this file. gunicorn reads this file again on HUP (a
 # reload): the directory stays the same, and only a starting master empties it.
-TEMPORARY_METRICS_DIR = "{{ cookiecutter.__env_prefix }}_TEMPORARY_METRICS_DIR"
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     made = tempfile.mkdtemp(prefix="{{ cookiecutter.__package }}-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[TEMPORARY_METRICS_DIR] = made
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = made
+    atexit.register(remove_in_master, made, os.getpid())
 metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
 metrics_dir.mkdir(parents=True, exist_ok=True)
 {%- endif %}
@@ -108,13 +120,6 @@ def on_starting(server):
 {%- if cookiecutter.use_metrics %}
     for stale in metrics_dir.glob("*.db"):
         stale.unlink()
-
-
-def on_exit(server):
-    """A metrics directory made for this server goes with it."""
-    made = os.environ.get(TEMPORARY_METRICS_DIR)
-    if made:
-        shutil.rmtree(made, ignore_errors=True)
 
 
 def child_exit(server, worker):

@@ -1,3 +1,4 @@
+import atexit
 import os
 import re
 import runpy
@@ -155,8 +156,16 @@ def gunicorn_environ(monkeypatch, tmp_path):
     return environ
 
 
-def test_a_reload_keeps_the_samples_and_the_server_takes_its_directory_away(
-        gunicorn_environ, tmp_path):
+@pytest.fixture
+def at_exit(monkeypatch):
+    """What reading gunicorn.conf.py leaves for the process's exit, instead of registering it."""
+    registered = []
+    monkeypatch.setattr(atexit, "register", lambda *call: registered.append(call))
+    return registered
+
+
+def test_a_reload_keeps_the_samples_and_the_masters_exit_takes_its_directory_away(
+        gunicorn_environ, tmp_path, at_exit):
     conf = runpy.run_path(str(CONF))  # gunicorn starts
     conf["on_starting"](None)
     made = Path(gunicorn_environ["PROMETHEUS_MULTIPROC_DIR"])
@@ -164,12 +173,15 @@ def test_a_reload_keeps_the_samples_and_the_server_takes_its_directory_away(
     (made / "counter_4242.db").write_bytes(b"counts")
     again = runpy.run_path(str(CONF))  # kill -HUP: gunicorn reads its settings again
     assert again["metrics_dir"] == made and (made / "counter_4242.db").exists()
-    again["on_exit"](None)
+    [(remove, directory, master_pid)] = at_exit  # once, by the first reading
+    remove(directory, master_pid + 1)  # a worker exits
+    assert made.exists()
+    remove(directory, master_pid)  # the master exits, even before on_starting would run
     assert not made.exists()
 
 
 def test_a_given_metrics_directory_is_emptied_when_the_server_starts_and_kept(
-        gunicorn_environ, tmp_path):
+        gunicorn_environ, tmp_path, at_exit):
     given = tmp_path / "given"
     given.mkdir()
     (given / "counter_1.db").write_bytes(b"stale")
@@ -179,8 +191,7 @@ def test_a_given_metrics_directory_is_emptied_when_the_server_starts_and_kept(
     assert (given / "counter_1.db").exists()  # reading the settings removes nothing
     conf["on_starting"](None)
     assert sorted(p.name for p in given.iterdir()) == ["notes.txt"]
-    conf["on_exit"](None)
-    assert given.is_dir()
+    assert not at_exit  # and nothing removes it
 
 
 def test_a_dead_worker_is_marked(gunicorn_environ, tmp_path):

@@ -260,15 +260,16 @@ def check_base(tag, version):
 BUILD_ARGS = {"UV_SYSTEM_CERTS": "1"}
 
 
-def build_image(project, tag, *build_args):
-    """`podman build` of the project's Dockerfile; the docker format keeps HEALTHCHECK.
+def build_image(project, tag, *build_args, check=True):
+    """`podman build` of the project's Dockerfile; the docker format keeps HEALTHCHECK. The tag,
+    or with ``check`` false the CompletedProcess of a build that may fail.
 
     Without a layer cache: no intermediate image is left behind once the tag is removed.
     """
     proxy_args = [f"--build-arg={name}={value}" for name, value in BUILD_ARGS.items()]
-    podman("build", "--format", "docker", "--pull=never", "--layers=false", *proxy_args,
-           *build_args, "-t", tag, project)
-    return tag
+    result = podman("build", "--format", "docker", "--pull=never", "--layers=false",
+                    *proxy_args, *build_args, "-t", tag, project, check=check)
+    return tag if check else result
 
 
 def remove_images(*tags):

@@ -248,6 +248,24 @@ def test_image_runs_as_the_readme_says(image, tmp_path):
         check_sigterm_lets_requests_in_flight_finish(service)
 
 
+def test_a_lock_that_pyproject_has_moved_away_from_stops_the_build(cookies_session):
+    project = bake_ok(cookies_session)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    assert text.count("dependencies = [\n") == 1, text
+    added = 'dependencies = [\n    "humanize>=4.9",\n'  # without `uv lock`
+    pyproject.write_text(text.replace("dependencies = [\n", added), encoding="utf-8")
+    python_image(dockerfile_python(project))
+    tag = f"localhost/template-tests/{unique_name()}:latest"
+    try:
+        build = build_image(project, tag, check=False)
+    finally:
+        remove_images(tag)
+    output = build.stdout + build.stderr
+    assert build.returncode != 0, "an image was built from a stale uv.lock"
+    assert "needs to be updated" in output and "uv lock" in output, output[-3000:]
+
+
 # The checks, in the order the test runs them ---------------------------------------------------
 
 def check_contents(image):

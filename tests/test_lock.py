@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import bake_ok
-from .options import combination_id, supported_combinations
+from .options import ALL_ON, combination_id, supported_combinations
 from .processes import clean_environment
 
 UV = [sys.executable, "-m", "uv"]
@@ -77,3 +77,24 @@ def test_tox_installs_the_locked_versions_and_stops_on_a_stale_lock(cookies):
     assert stale.returncode != 0, "tox ran on a lock that pyproject.toml has moved away from"
     output = stale.stdout + stale.stderr
     assert "needs to be updated" in output and "run `uv lock`" in output, output[-3000:]
+
+
+@pytest.mark.end_to_end
+def test_the_lower_bounds_of_pyproject_pass_the_generated_suite(cookies, tmp_path):
+    """pyproject.toml's lower bounds are what a library user installs against: the all-options
+    render, every direct dependency at the oldest release its bound admits, on the oldest
+    Python, passes its own suite."""
+    project = bake_ok(cookies, **ALL_ON)
+    venv = tmp_path / "lowest"
+    env = clean_environment()
+    subprocess.run([*UV, "venv", "-q", "--python", "3.11", str(venv)], env=env, check=True,
+                   timeout=120)
+    install = subprocess.run(
+        [*UV, "pip", "install", "--python", str(venv / "bin" / "python"),
+         "--resolution", "lowest-direct", "-e", ".[test]"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stderr[-3000:]
+    tests = subprocess.run([str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p",
+                            "no:cacheprovider"], cwd=project, env=env, capture_output=True,
+                           text=True, timeout=900)
+    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]

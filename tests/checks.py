@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from collections import Counter
 from pathlib import Path
@@ -76,10 +77,14 @@ def assert_generated_tests_pass(project, **extra_env):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("FLASK_", "COV_CORE")) and k != "TEST_DATABASE_URL"}
     env.update(extra_env, PYTHONPATH=str(Path(project) / "src"))
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov",
-         "--cov-report=term-missing"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    # Coverage's data file outside the project: a shared render is read file by file by other
+    # checks, and a binary .coverage left in it is not text.
+    with tempfile.TemporaryDirectory() as data:
+        env["COVERAGE_FILE"] = str(Path(data) / ".coverage")
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov",
+             "--cov-report=term-missing"],
+            cwd=project, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 

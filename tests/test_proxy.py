@@ -154,6 +154,10 @@ def test_what_nginx_answers_itself_is_problem_json(project, service, tmp_path):
                                    % (b"a" * 9000)), 431)
         assert_problem(raw_request(port, b"TRACE / HTTP/1.1\r\nHost: x\r\n\r\n"), 405)
         assert_problem(raw_request(port, b"GET / HTTP/3.0\r\nHost: x\r\n\r\n"), 505)
+        # /metrics is for the scraper, which reads gunicorn's port itself, not for clients.
+        for path in ("/metrics", "/%6Detrics", "//metrics", "/metrics?format=text"):
+            assert_problem(request(port, path=path), 404)
+        assert request(service.port, path="/metrics")[0] == 200
         # The service's own answers pass as they are.
         missing = assert_problem(request(port, path="/no/such/path"), 404)
         assert "request_id" in missing and "spelling" in missing["detail"], missing

@@ -1,8 +1,8 @@
 """gunicorn settings: run `gunicorn` in this folder to serve the app."""
 
-{%- if cookiecutter.use_metrics %}
+{% if cookiecutter.use_metrics -%}
 import atexit
-{%- endif %}
+{% endif -%}
 import gc
 import os
 {%- if cookiecutter.use_metrics %}

@@ -69,10 +69,12 @@ logconfig_dict = {
     "formatters": {"json": {"()": "{{ cookiecutter.__package }}.log.json_formatter"}},
     "filters": {
         "fields": {"()": "{{ cookiecutter.__package }}.gunicorn_hooks.AccessLogFields"},
+        # Lines that other libraries log during a request (Flask-Limiter's, say) carry its id.
+        "request_id": {"()": "{{ cookiecutter.__package }}.log.RequestIdFilter"},
     },
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
-                   "formatter": "json"},
+                   "formatter": "json", "filters": ["request_id"]},
         "access": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout",
                    "formatter": "json", "filters": ["fields"]},
     },

@@ -64,6 +64,17 @@ def test_error_lines_have_the_shape_of_the_service_logs(gunicorn_logger):
     assert error["message"] == "Booting worker with pid: 42" and error["request_id"] is None
 
 
+def test_lines_of_other_libraries_carry_the_request_id(gunicorn_logger, app):
+    [root] = [handler for handler in logging.getLogger().handlers if handler.name == "stdout"]
+    root.setStream(gunicorn_logger.logged)  # where a library's records end up
+    with app.test_request_context(headers={"X-Request-ID": "trace-9"}):
+        app.preprocess_request()
+        logging.getLogger("some.library").warning("its storage is down")
+    [line] = gunicorn_logger.logged.getvalue().splitlines()
+    record = json.loads(line)
+    assert (record["name"], record["request_id"]) == ("some.library", "trace-9")
+
+
 @pytest.fixture
 def original_write_error(monkeypatch):
     monkeypatch.setattr(util, "write_error", util.write_error)  # put back after the test

@@ -69,7 +69,7 @@ logconfig_dict = {
     "formatters": {"json": {"()": "{{ cookiecutter.__package }}.log.json_formatter"}},
     "filters": {
         "fields": {"()": "{{ cookiecutter.__package }}.gunicorn_hooks.AccessLogFields"},
-        # Lines that other libraries log during a request (Flask-Limiter's, say) carry its id.
+        # Lines that other libraries log during a request carry that request's id.
         "request_id": {"()": "{{ cookiecutter.__package }}.log.RequestIdFilter"},
     },
     "handlers": {

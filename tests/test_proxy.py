@@ -9,6 +9,7 @@ problem+json too. Both servers run in their own process group and are always sto
 
 import http.client
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -124,6 +125,18 @@ def test_slow_clients_and_ordinary_traffic_at_once(project, service, tmp_path):
                                   capture_output=True, text=True, timeout=120)
     assert measured.returncode == 0, measured.stderr
     assert_answering_under_slow_clients(measured.stdout)
+
+
+def test_nginx_lets_idle_connections_to_gunicorn_go_before_gunicorn_closes_them(project):
+    # Otherwise nginx may send a request on a connection gunicorn has just closed: a 502,
+    # which for a POST nginx does not retry, and the client gets a 503.
+    upstream = re.search(r"upstream service \{(.*?)\}", (project / "proxy" / "nginx.conf")
+                         .read_text(encoding="utf-8"), re.S)[1]
+    nginx_idle = re.search(r"keepalive_timeout (\d+)s;", upstream)
+    gunicorn_idle = re.search(r"^keepalive = (\d+)$", (project / "gunicorn.conf.py")
+                              .read_text(encoding="utf-8"), re.M)
+    assert nginx_idle and gunicorn_idle, upstream
+    assert int(nginx_idle[1]) < int(gunicorn_idle[1]), upstream
 
 
 def test_a_flood_from_one_address_leaves_another_served(project, service, tmp_path):
